@@ -1,0 +1,82 @@
+/*
+ * store.h - the SQLite trace: writer (a KTRACE_SINK), reader checks, dump.
+ *
+ * Contract (SCENARIO_API.md section 3): PRAGMA application_id and
+ * user_version set; meta(key, value); append-only event log with
+ * seq = emission order; lookup tables for enums and names; views v_event and
+ * v_mark. The writer writes to a temporary file next to the final path and
+ * renames it into place only when the run completed; an interrupted run
+ * keeps its partial trace under "<final>.partial" with meta.complete = 0.
+ */
+#ifndef APCSIM_TRACE_STORE_H
+#define APCSIM_TRACE_STORE_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "ke/ktrace.h"
+
+#define APCSIM_APPLICATION_ID 0x41504353   /* 'APCS' */
+#define APCSIM_SCHEMA_VERSION 1
+
+typedef struct TraceStore TraceStore;
+
+/* Exit statuses for trace-reading commands (distinct per failure kind). */
+enum {
+    TRACE_ERR_NOT_FOUND = 10,   /* no such file / unreadable */
+    TRACE_ERR_NOT_SQLITE = 11,  /* zero-length, garbage, truncated, not a database */
+    TRACE_ERR_FOREIGN = 12,     /* a SQLite file that is not an apcsim trace (application_id) */
+    TRACE_ERR_VERSION = 13,     /* apcsim trace of another schema version */
+    TRACE_ERR_INCOMPLETE = 14,  /* meta.complete != 1 (interrupted run) */
+    TRACE_ERR_DAMAGED = 15,     /* missing tables or columns, unreadable rows */
+};
+
+/* Open a new trace that will become `final_path`. Creates the temporary file
+ * (same directory) and the schema. Returns NULL and sets *err on failure
+ * (nothing is left on disk then). */
+TraceStore *trace_store_open(const char *final_path, GError **err);
+
+/* Set a meta row (insert or replace). May be called any time before finish. */
+void trace_store_meta(TraceStore *ts, const char *key, const char *value);
+
+/* The sink the kernel emits into. Valid until finish/abandon. */
+KTRACE_SINK trace_store_sink(TraceStore *ts);
+
+/* First error the sink met (disk full, ...), or NULL. The sink stops writing
+ * after an error; the run should end and call trace_store_abandon. */
+const GError *trace_store_error(const TraceStore *ts);
+
+/* Complete the trace: meta complete=1, end rows flushed, commit, then rename
+ * onto final_path (replacing an older file). Frees ts. Returns false and
+ * sets *err on failure (the temporary file is removed then). */
+bool trace_store_finish(TraceStore *ts, GError **err);
+
+/* Stop an unfinished run: commit what there is with meta complete=0 and keep
+ * it as "<final_path>.partial" (never under final_path). Frees ts. Writes the
+ * partial path to *partial_path (g_free it) if non-NULL. */
+bool trace_store_abandon(TraceStore *ts, char **partial_path, GError **err);
+
+/* Number of event rows emitted so far. */
+gint64 trace_store_rows(const TraceStore *ts);
+
+/* ---- reading ------------------------------------------------------------ */
+
+/* Open an existing trace read-only and check it: a SQLite file, our
+ * application_id, our user_version, the tables present, and (if
+ * require_complete) meta.complete = 1. On failure returns NULL, sets *err
+ * with a one-line reason and *exit_code to one of TRACE_ERR_*. */
+struct sqlite3;
+struct sqlite3 *trace_open_readonly(const char *path, bool require_complete, int *exit_code, GError **err);
+
+/* Write the canonical text of a trace to out: the meta rows that are stable
+ * (sorted by key), then one line per event in seq order. Returns 0 or a
+ * TRACE_ERR_* code (with *err set). */
+int trace_dump(const char *path, FILE *out, GError **err);
+
+/* Format one record's detail the way dump and v_event show it, into buf.
+ * `names` may be NULL (ids are printed then). */
+typedef const char *(*trace_name_fn)(void *ctx, const char *what, int32_t id);
+void trace_format_detail(const KTRACE_RECORD *rec, trace_name_fn names, void *names_ctx, GString *buf);
+
+#endif /* APCSIM_TRACE_STORE_H */
