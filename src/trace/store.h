@@ -32,6 +32,14 @@ enum {
     TRACE_ERR_DAMAGED = 15,     /* missing tables or columns, unreadable rows */
 };
 
+/* GError domain of this module. Reading errors carry the TRACE_ERR_* code
+ * above (the exit status); writing errors carry TRACE_ERR_WRITE. */
+#define TRACE_ERROR (trace_error_quark())
+GQuark trace_error_quark(void);
+enum {
+    TRACE_ERR_WRITE = 16,       /* cannot create, write, seal or rename a trace */
+};
+
 /* Open a new trace that will become `final_path`. Creates the temporary file
  * (same directory) and the schema. Returns NULL and sets *err on failure
  * (nothing is left on disk then). */
@@ -59,6 +67,11 @@ bool trace_store_abandon(TraceStore *ts, char **partial_path, GError **err);
 
 /* Number of event rows emitted so far. */
 gint64 trace_store_rows(const TraceStore *ts);
+
+/* The temporary file the trace is written to until finish/abandon:
+ * "<final_path>.tmp-<pid>", in the directory of final_path. Valid until
+ * finish/abandon. */
+const char *trace_store_tmp_path(const TraceStore *ts);
 
 /* ---- reading ------------------------------------------------------------ */
 

@@ -1,0 +1,68 @@
+-- win32.lua - the kernel32 layer: Win32 names, milliseconds and return
+-- values over the Nt* services of nt.lua.
+--
+-- Times are milliseconds (INFINITE = infinite); results are Win32 values:
+-- "WAIT_OBJECT_0" (+n), "WAIT_ABANDONED" (+n), "WAIT_TIMEOUT",
+-- "WAIT_IO_COMPLETION" for STATUS_USER_APC. SleepEx returns 0 or
+-- "WAIT_IO_COMPLETION". [UNCERTAIN] (SEMANTICS 1.N #11): on STATUS_ALERTED
+-- kernel32 is believed to retry the wait; apcsim does so.
+
+INFINITE = -1
+
+local function ms_to_ns(ms)
+  if ms == nil or ms == INFINITE then return nil end
+  if type(ms) ~= "number" or ms < 0 then error("milliseconds must be a number >= 0 or INFINITE", 3) end
+  return math.tointeger(ms * 1000000) or math.floor(ms * 1000000 + 0.5)
+end
+
+local function win32_wait_result(status)
+  if status == "STATUS_USER_APC" then return "WAIT_IO_COMPLETION" end
+  if status == "STATUS_TIMEOUT" then return "WAIT_TIMEOUT" end
+  if status == "STATUS_WAIT_0" or status == "STATUS_SUCCESS" then return "WAIT_OBJECT_0" end
+  local n = status:match("^STATUS_WAIT_(%d+)$")
+  if n then return "WAIT_OBJECT_0+" .. n end
+  if status == "STATUS_ABANDONED_WAIT_0" then return "WAIT_ABANDONED" end
+  n = status:match("^STATUS_ABANDONED_WAIT_(%d+)$")
+  if n then return "WAIT_ABANDONED+" .. n end
+  return status
+end
+
+function SleepEx(ms, alertable)
+  local st
+  repeat
+    st = NtDelayExecution(alertable, ms_to_ns(ms))
+  until st ~= "STATUS_ALERTED"
+  if st == "STATUS_USER_APC" then return "WAIT_IO_COMPLETION" end
+  return 0
+end
+
+function Sleep(ms) SleepEx(ms, false) end
+
+function WaitForSingleObjectEx(h, ms, alertable)
+  local st
+  repeat
+    st = NtWaitForSingleObject(h, alertable, ms_to_ns(ms))
+  until st ~= "STATUS_ALERTED"
+  return win32_wait_result(st)
+end
+
+function WaitForSingleObject(h, ms) return WaitForSingleObjectEx(h, ms, false) end
+
+function WaitForMultipleObjectsEx(hs, all, ms, alertable)
+  local st
+  repeat
+    st = NtWaitForMultipleObjects(hs, all and "WaitAll" or "WaitAny", alertable, ms_to_ns(ms))
+  until st ~= "STATUS_ALERTED"
+  return win32_wait_result(st)
+end
+
+function WaitForMultipleObjects(hs, all, ms) return WaitForMultipleObjectsEx(hs, all, ms, false) end
+
+function SetEvent(e) NtSetEvent(e) return true end
+function ResetEvent(e) NtResetEvent(e) return true end
+function ReleaseSemaphore(s, n) NtReleaseSemaphore(s, n) return true end
+function ReleaseMutex(m) NtReleaseMutant(m) return true end
+
+function QueueUserAPC(fn, t, data)
+  return NtQueueApcThread(t, function(ctx) fn(ctx) end, data) == "STATUS_SUCCESS"
+end

@@ -1,0 +1,1173 @@
+/*
+ * bindings.c - the scenario API of SCENARIO_API.md section 1 (the C part;
+ * lua/nt.lua and lua/win32.lua build the Nt* and Win32 layers on it).
+ *
+ * Every binding validates its arguments before it changes anything (a
+ * luaL_error must not leave the kernel half-updated), checks the calling
+ * context (Ke* routines from kernel mode inside simulated code), calls the
+ * kernel, and ends with rt_finish(): if the kernel now needs the CPU loop (a
+ * frame was pushed, a software interrupt became deliverable, a switch is
+ * pending) the coroutine yields and the results are pushed by the
+ * continuation when it is resumed; otherwise they are pushed at once.
+ */
+#include "lua/rt_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- small helpers --------------------------------------------------------- */
+
+static int64_t rt_checktime(lua_State *L, int idx, const char *what)
+{
+    if (lua_isinteger(L, idx))
+        return lua_tointeger(L, idx);
+    if (lua_type(L, idx) == LUA_TNUMBER) {
+        double d = lua_tonumber(L, idx);
+        if (!isfinite(d))
+            rt_error(L, "%s: time must be finite", what);
+        return (int64_t)llround(d);
+    }
+    rt_error(L, "%s: expected a time in ns (integer), got %s", what, luaL_typename(L, idx));
+    return 0;
+}
+
+static int64_t rt_opttime(lua_State *L, int idx, int64_t def, const char *what)
+{
+    return lua_isnoneornil(L, idx) ? def : rt_checktime(L, idx, what);
+}
+
+static const char *rt_field_string(lua_State *L, int t, const char *k, const char *def)
+{
+    lua_getfield(L, t, k);
+    const char *s = def;
+    if (!lua_isnil(L, -1)) {
+        if (lua_type(L, -1) != LUA_TSTRING)
+            rt_error(L, "field '%s' must be a string, got %s", k, luaL_typename(L, -1));
+        s = lua_tostring(L, -1);
+    }
+    lua_pop(L, 1);      /* strings stay alive: the table holds them */
+    return s;
+}
+
+static int64_t rt_field_int(lua_State *L, int t, const char *k, int64_t def)
+{
+    lua_getfield(L, t, k);
+    int64_t v = def;
+    if (!lua_isnil(L, -1)) {
+        if (!lua_isinteger(L, -1))
+            rt_error(L, "field '%s' must be an integer, got %s", k,
+                     lua_type(L, -1) == LUA_TNUMBER ? "a float" : luaL_typename(L, -1));
+        v = lua_tointeger(L, -1);
+    }
+    lua_pop(L, 1);
+    return v;
+}
+
+static int64_t rt_field_time(lua_State *L, int t, const char *k, int64_t def)
+{
+    lua_getfield(L, t, k);
+    int64_t v = lua_isnil(L, -1) ? def : rt_checktime(L, -1, k);
+    lua_pop(L, 1);
+    return v;
+}
+
+static bool rt_field_bool(lua_State *L, int t, const char *k, bool def)
+{
+    lua_getfield(L, t, k);
+    bool v = def;
+    if (!lua_isnil(L, -1)) {
+        if (!lua_isboolean(L, -1))
+            rt_error(L, "field '%s' must be a boolean, got %s", k, luaL_typename(L, -1));
+        v = lua_toboolean(L, -1);
+    }
+    lua_pop(L, 1);
+    return v;
+}
+
+/* Reject unknown fields: a typo in a table constructor is a scenario error. */
+static void rt_check_fields(lua_State *L, int t, const char *ctor, const char *const *allowed)
+{
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) != LUA_TSTRING) {
+            rt_error(L, "%s{}: unexpected positional value", ctor);
+        }
+        const char *k = lua_tostring(L, -1);
+        bool ok = false;
+        for (const char *const *a = allowed; *a; a++)
+            ok = ok || strcmp(*a, k) == 0;
+        if (!ok)
+            rt_error(L, "%s{}: unknown field '%s'", ctor, k);
+    }
+}
+
+static void rt_push_status(lua_State *L, NTSTATUS st)
+{
+    const char *n = nt_status_name(st);
+    if (n)
+        lua_pushstring(L, n);
+    else
+        lua_pushfstring(L, "0x%08X", (unsigned)st);
+}
+
+static KPROCESSOR_MODE rt_check_mode(lua_State *L, int idx, KPROCESSOR_MODE def)
+{
+    if (lua_isnoneornil(L, idx))
+        return def;
+    const char *s = luaL_checkstring(L, idx);
+    if (strcmp(s, "KernelMode") == 0)
+        return KernelMode;
+    if (strcmp(s, "UserMode") == 0)
+        return UserMode;
+    rt_error(L, "mode must be \"KernelMode\" or \"UserMode\", got \"%s\"", s);
+    return KernelMode;
+}
+
+KTHREAD *rt_require_context(lua_State *L, const char *fn)
+{
+    LuaRuntime *rt = rt_get(L);
+    if (rt->in_setup || !rt->m || !rt->m->running) {
+        rt_error(L, "%s must be called from simulated code (a thread body, a routine or an at() callback), "
+                    "not while the scenario is being set up", fn);
+    }
+    if (L != rt->current_co)
+        rt_error(L, "%s: kernel calls cannot be made from inside a coroutine the scenario created", fn);
+    return rt->m->running;
+}
+
+static KTHREAD *rt_require_kernel(lua_State *L, const char *fn)
+{
+    KTHREAD *t = rt_require_context(L, fn);
+    if (t->mode != KernelMode)
+        rt_error(L, "%s called from user mode (use syscall(), an Nt* service or a Win32 function)", fn);
+    return t;
+}
+
+/* A bugcheck or expectation failure stopped the run: unwind the coroutine. */
+static int rt_stopped(lua_State *L)
+{
+    LuaRuntime *rt = rt_get(L);
+    lua_pushstring(L, rt->m && rt->m->stop_message ? rt->m->stop_message : "run stopped");
+    return lua_error(L);
+}
+
+int rt_finish(lua_State *L, lua_KContext ctx, lua_KFunction k)
+{
+    LuaRuntime *rt = rt_get(L);
+    KMACHINE *m = rt->m;
+    if (m && ke_stopping(m))
+        return rt_stopped(L);
+    if (m && m->running && ke_needs_yield(m)) {
+        rt->yield_kind = YIELD_KCALL;
+        return lua_yieldk(L, 0, ctx, k);
+    }
+    return k(L, LUA_OK, ctx);
+}
+
+static int k_none(lua_State *L, int st, lua_KContext ctx)
+{
+    (void)st; (void)ctx;
+    LuaRuntime *rt = rt_get(L);
+    if (rt->m && ke_stopping(rt->m))
+        return rt_stopped(L);
+    return 0;
+}
+
+static int k_int(lua_State *L, int st, lua_KContext ctx)
+{
+    (void)st;
+    LuaRuntime *rt = rt_get(L);
+    if (rt->m && ke_stopping(rt->m))
+        return rt_stopped(L);
+    lua_pushinteger(L, (lua_Integer)ctx);
+    return 1;
+}
+
+static int k_bool(lua_State *L, int st, lua_KContext ctx)
+{
+    (void)st;
+    LuaRuntime *rt = rt_get(L);
+    if (rt->m && ke_stopping(rt->m))
+        return rt_stopped(L);
+    lua_pushboolean(L, ctx != 0);
+    return 1;
+}
+
+static int k_status(lua_State *L, int st, lua_KContext ctx)
+{
+    (void)st; (void)ctx;
+    LuaRuntime *rt = rt_get(L);
+    if (ke_stopping(rt->m))
+        return rt_stopped(L);
+    rt_push_status(L, (NTSTATUS)rt->m->running->frame_result);
+    return 1;
+}
+
+static KTHREAD *rt_thread_of(lua_State *L, int idx)
+{
+    RtHandle *h = rt_check_handle(L, idx, H_THREAD, "a thread");
+    return (KTHREAD *)ke_object_by_id(rt_get(L)->m, h->id);
+}
+
+static DISPATCHER_HEADER *rt_waitable(lua_State *L, int idx)
+{
+    RtHandle *h = rt_test_handle(L, idx);
+    if (!h || h->kind == H_PROCESS || h->kind == H_APC || h->kind == H_IRP || h->kind == H_STACKSTATE)
+        rt_error(L, "argument #%d: expected a dispatcher object (event, semaphore, mutex, mutant, timer, thread), "
+                    "got %s", idx, h ? "a non-waitable handle" : luaL_typename(L, idx));
+    return ke_object_by_id(rt_get(L)->m, h->id);
+}
+
+/* ---- time ------------------------------------------------------------------- */
+
+static int l_time_scale(lua_State *L, int64_t scale)
+{
+    if (lua_isinteger(L, 1)) {
+        lua_pushinteger(L, lua_tointeger(L, 1) * scale);
+        return 1;
+    }
+    double d = luaL_checknumber(L, 1) * (double)scale;
+    lua_pushinteger(L, (lua_Integer)llround(d));
+    return 1;
+}
+static int l_ns(lua_State *L) { return l_time_scale(L, 1); }
+static int l_us(lua_State *L) { return l_time_scale(L, 1000); }
+static int l_ms(lua_State *L) { return l_time_scale(L, 1000000); }
+static int l_sec(lua_State *L) { return l_time_scale(L, 1000000000); }
+
+/* ---- machine and objects ---------------------------------------------------- */
+
+static int l_machine(lua_State *L)
+{
+    LuaRuntime *rt = rt_get(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const allowed[] = { "cpus", "profile", "seed", "clock_tick", "quantum",
+                                           "context_switch_cost", "stop_at", "timer_resolution", NULL };
+    rt_check_fields(L, 1, "machine", allowed);
+    if (rt->m)
+        return rt_error(L, "machine{} must come before any process, thread, object or at()");
+    if (rt->machine_configured)
+        return rt_error(L, "machine{} may be called only once");
+    int64_t cpus = rt_field_int(L, 1, "cpus", 1);
+    if (cpus < 1 || cpus > KE_MAX_CPUS)
+        return rt_error(L, "machine{cpus=%lld}: must be 1..%d", (long long)cpus, KE_MAX_CPUS);
+    rt->cfg.cpus = (int)cpus;
+    const char *prof = rt_field_string(L, 1, "profile", "nt52");
+    int p = ke_profile_from_name(prof);
+    if (p < 0)
+        return rt_error(L, "machine{profile=\"%s\"}: unknown profile (nt52, reactos, win10)", prof);
+    rt->cfg.profile = (KPROFILE)p;
+    rt->cfg.seed = (uint64_t)rt_field_int(L, 1, "seed", 1);
+    rt->cfg.clock_tick = rt_field_time(L, 1, "clock_tick", rt->cfg.clock_tick);
+    if (rt->cfg.clock_tick <= 0)
+        return rt_error(L, "machine{clock_tick}: must be > 0");
+    int64_t q = rt_field_int(L, 1, "quantum", rt->cfg.quantum);
+    if (q < 1 || q > 120)
+        return rt_error(L, "machine{quantum}: must be 1..120 units");
+    rt->cfg.quantum = (int)q;
+    rt->cfg.context_switch_cost = rt_field_time(L, 1, "context_switch_cost", 0);
+    if (rt->cfg.context_switch_cost < 0)
+        return rt_error(L, "machine{context_switch_cost}: must be >= 0");
+    rt->cfg.stop_at = rt_field_time(L, 1, "stop_at", SIM_TIME_NEVER);
+    const char *res = rt_field_string(L, 1, "timer_resolution", "exact");
+    if (strcmp(res, "tick") == 0)
+        rt->cfg.timer_resolution_tick = true;
+    else if (strcmp(res, "exact") != 0)
+        return rt_error(L, "machine{timer_resolution=\"%s\"}: \"exact\" or \"tick\"", res);
+    rt->machine_configured = true;
+    return 0;
+}
+
+static int l_process(lua_State *L)
+{
+    LuaRuntime *rt = rt_get(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const allowed[] = { "name", NULL };
+    rt_check_fields(L, 1, "process", allowed);
+    const char *name = rt_field_string(L, 1, "name", NULL);
+    if (!name)
+        return rt_error(L, "process{}: a name is required");
+    KPROCESS *p = ke_process_create(rt_machine(rt), name);
+    rt_push_handle(L, H_PROCESS, p->id);
+    return 1;
+}
+
+static KPROCESS *rt_process_of(lua_State *L, int idx)
+{
+    RtHandle *h = rt_check_handle(L, idx, H_PROCESS, "a process");
+    KMACHINE *m = rt_get(L)->m;
+    for (guint i = 0; i < m->processes->len; i++) {
+        KPROCESS *p = m->processes->pdata[i];
+        if (p->id == h->id)
+            return p;
+    }
+    rt_error(L, "unknown process");
+    return NULL;
+}
+
+static int l_thread(lua_State *L)
+{
+    LuaRuntime *rt = rt_get(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const allowed[] = { "name", "process", "priority", "affinity", "system", "start_at",
+                                           "suspended", "body", NULL };
+    rt_check_fields(L, 1, "thread", allowed);
+    KMACHINE *m = rt_machine(rt);
+    KTHREAD_PARAMS p = { 0 };
+    char namebuf[32];
+    p.name = rt_field_string(L, 1, "name", NULL);
+    if (!p.name) {
+        snprintf(namebuf, sizeof namebuf, "thread%u", m->threads->len - (guint)m->ncpus + 1);
+        p.name = namebuf;
+    }
+    if (ke_thread_by_name(m, p.name))
+        return rt_error(L, "thread{}: a thread named '%s' exists already", p.name);
+    p.system = rt_field_bool(L, 1, "system", false);
+    lua_getfield(L, 1, "process");
+    if (!lua_isnil(L, -1))
+        p.process = rt_process_of(L, lua_gettop(L));
+    lua_pop(L, 1);
+    if (!p.process) {
+        if (p.system) {
+            p.process = m->system_process;
+        } else {
+            /* user threads without a process share one default process */
+            lua_getfield(L, LUA_REGISTRYINDEX, "apcsim.default_process");
+            if (lua_isnil(L, -1)) {
+                lua_pop(L, 1);
+                KPROCESS *dp = ke_process_create(m, "user.exe");
+                rt_push_handle(L, H_PROCESS, dp->id);
+                lua_setfield(L, LUA_REGISTRYINDEX, "apcsim.default_process");
+                p.process = dp;
+            } else {
+                p.process = rt_process_of(L, lua_gettop(L));
+                lua_pop(L, 1);
+            }
+        }
+    }
+    int64_t prio = rt_field_int(L, 1, "priority", 8);
+    if (prio < 1 || prio > 31)
+        return rt_error(L, "thread{priority=%lld}: must be 1..31", (long long)prio);
+    p.priority = (int)prio;
+    int64_t aff = rt_field_int(L, 1, "affinity", 0);
+    uint64_t all = m->ncpus == 64 ? ~(uint64_t)0 : (((uint64_t)1 << m->ncpus) - 1);
+    if (aff != 0 && ((uint64_t)aff & all) == 0)
+        return rt_error(L, "thread{affinity=0x%llx}: no CPU of this machine (%d CPUs) in the mask",
+                        (unsigned long long)aff, m->ncpus);
+    p.affinity = (uint64_t)aff;
+    p.start_at = rt_field_time(L, 1, "start_at", 0);
+    if (p.start_at < 0)
+        return rt_error(L, "thread{start_at}: must be >= 0");
+    p.suspended = rt_field_bool(L, 1, "suspended", false);
+    if (p.suspended)
+        return rt_error(L, "thread{suspended=true}: thread suspension is not implemented yet");
+    lua_getfield(L, 1, "body");
+    if (!lua_isfunction(L, -1))
+        return rt_error(L, "thread{}: 'body' must be a function");
+    p.body.ref = rt_ref(L, -1);
+    lua_pop(L, 1);
+    KTHREAD *t = ke_thread_create(m, &p);
+    rt_push_handle(L, H_THREAD, t->id);
+    return 1;
+}
+
+static int l_event(lua_State *L)
+{
+    LuaRuntime *rt = rt_get(L);
+    if (lua_isnoneornil(L, 1))
+        lua_newtable(L), lua_replace(L, 1);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const allowed[] = { "name", "type", "signaled", NULL };
+    rt_check_fields(L, 1, "event", allowed);
+    const char *name = rt_field_string(L, 1, "name", "event");
+    const char *type = rt_field_string(L, 1, "type", "notification");
+    bool notif;
+    if (strcmp(type, "notification") == 0)
+        notif = true;
+    else if (strcmp(type, "synchronization") == 0)
+        notif = false;
+    else
+        return rt_error(L, "event{type=\"%s\"}: \"notification\" or \"synchronization\"", type);
+    bool sig = rt_field_bool(L, 1, "signaled", false);
+    KEVENT *e = ke_event_create(rt_machine(rt), name, notif, sig);
+    rt_push_handle(L, H_EVENT, e->header.id);
+    return 1;
+}
+
+static int l_semaphore(lua_State *L)
+{
+    LuaRuntime *rt = rt_get(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const allowed[] = { "name", "count", "limit", NULL };
+    rt_check_fields(L, 1, "semaphore", allowed);
+    const char *name = rt_field_string(L, 1, "name", "semaphore");
+    int64_t count = rt_field_int(L, 1, "count", 0);
+    int64_t limit = rt_field_int(L, 1, "limit", count > 0 ? count : 1);
+    if (limit < 1 || count < 0 || count > limit || limit > INT32_MAX)
+        return rt_error(L, "semaphore{}: need 0 <= count <= limit, limit >= 1");
+    KSEMAPHORE *s = ke_semaphore_create(rt_machine(rt), name, (int32_t)count, (int32_t)limit);
+    rt_push_handle(L, H_SEMAPHORE, s->header.id);
+    return 1;
+}
+
+static int l_mutex_common(lua_State *L, bool kmutex)
+{
+    LuaRuntime *rt = rt_get(L);
+    if (lua_isnoneornil(L, 1))
+        lua_newtable(L), lua_replace(L, 1);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const allowed[] = { "name", NULL };
+    rt_check_fields(L, 1, kmutex ? "mutex" : "mutant", allowed);
+    const char *name = rt_field_string(L, 1, "name", kmutex ? "mutex" : "mutant");
+    KMUTANT *mu = ke_mutant_create(rt_machine(rt), name, kmutex);
+    rt_push_handle(L, kmutex ? H_MUTEX : H_MUTANT, mu->header.id);
+    return 1;
+}
+static int l_mutex(lua_State *L) { return l_mutex_common(L, true); }
+static int l_mutant(lua_State *L) { return l_mutex_common(L, false); }
+
+static int l_timer(lua_State *L)
+{
+    LuaRuntime *rt = rt_get(L);
+    if (lua_isnoneornil(L, 1))
+        lua_newtable(L), lua_replace(L, 1);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const allowed[] = { "name", "type", NULL };
+    rt_check_fields(L, 1, "timer", allowed);
+    const char *name = rt_field_string(L, 1, "name", "timer");
+    const char *type = rt_field_string(L, 1, "type", "notification");
+    if (strcmp(type, "notification") != 0 && strcmp(type, "synchronization") != 0)
+        return rt_error(L, "timer{type=\"%s\"}: \"notification\" or \"synchronization\"", type);
+    KTIMER *t = ke_timer_create(rt_machine(rt), name, strcmp(type, "notification") == 0);
+    rt_push_handle(L, H_TIMER, t->header.id);
+    return 1;
+}
+
+/* ---- code a thread runs ----------------------------------------------------- */
+
+static int l_compute(lua_State *L)
+{
+    LuaRuntime *rt = rt_get(L);
+    KTHREAD *t = rt_require_context(L, "compute");
+    int64_t d = rt_checktime(L, 1, "compute");
+    if (d < 0)
+        return rt_error(L, "compute(%lld): duration must be >= 0", (long long)d);
+    if (d == 0)
+        return 0;
+    KFRAME *f = ke_top_frame(t);
+    f->compute_left = d;
+    rt->yield_kind = YIELD_COMPUTE;
+    return lua_yield(L, 0);
+}
+
+static int l_syscall_enter(lua_State *L)
+{
+    KTHREAD *t = rt_require_context(L, "syscall");
+    const char *name = luaL_checkstring(L, 1);
+    if (t->mode != UserMode)
+        return rt_error(L, "syscall(\"%s\") from kernel mode: system calls are made from user mode", name);
+    ke_syscall_enter(rt_get(L)->m, name);
+    return 0;
+}
+
+static int l_syscall_exit(lua_State *L)
+{
+    KTHREAD *t = rt_require_context(L, "syscall");
+    if (t->mode != KernelMode)
+        return rt_error(L, "syscall: internal mode mismatch on exit");
+    ke_syscall_exit(rt_get(L)->m);
+    return rt_finish(L, 0, k_none);
+}
+
+static KIRQL rt_check_irql(lua_State *L, int idx)
+{
+    lua_Integer v = luaL_checkinteger(L, idx);
+    if (v < 0 || v > 31)
+        rt_error(L, "IRQL %lld out of range 0..31", (long long)v);
+    return (KIRQL)v;
+}
+
+static int l_KeRaiseIrql(lua_State *L)
+{
+    rt_require_kernel(L, "KeRaiseIrql");
+    KIRQL n = rt_check_irql(L, 1), old;
+    KeRaiseIrql(rt_get(L)->m, n, &old);
+    return rt_finish(L, old, k_int);
+}
+
+static int l_KeLowerIrql(lua_State *L)
+{
+    rt_require_kernel(L, "KeLowerIrql");
+    KIRQL n = rt_check_irql(L, 1);
+    KeLowerIrql(rt_get(L)->m, n);
+    return rt_finish(L, 0, k_none);
+}
+
+#define REGION_BINDING(fn)                          \
+    static int l_##fn(lua_State *L)                 \
+    {                                               \
+        rt_require_kernel(L, #fn);                  \
+        fn(rt_get(L)->m);                           \
+        return rt_finish(L, 0, k_none);             \
+    }
+REGION_BINDING(KeEnterCriticalRegion)
+REGION_BINDING(KeLeaveCriticalRegion)
+REGION_BINDING(KeEnterGuardedRegion)
+REGION_BINDING(KeLeaveGuardedRegion)
+
+static int l_KeAreApcsDisabled(lua_State *L)
+{
+    rt_require_kernel(L, "KeAreApcsDisabled");
+    lua_pushboolean(L, KeAreApcsDisabled(rt_get(L)->m));
+    return 1;
+}
+
+static int l_KeAreAllApcsDisabled(lua_State *L)
+{
+    rt_require_kernel(L, "KeAreAllApcsDisabled");
+    lua_pushboolean(L, KeAreAllApcsDisabled(rt_get(L)->m));
+    return 1;
+}
+
+/* Wait options table: {mode, alertable, timeout, reason}. */
+static void rt_wait_opts(lua_State *L, int idx, KWAIT_ARGS *a, KPROCESSOR_MODE def_mode)
+{
+    a->mode = def_mode;
+    a->alertable = false;
+    a->timeout = -1;
+    a->reason = a->wait_type == WaitDelay ? DelayExecution : Executive;
+    if (lua_isnoneornil(L, idx))
+        return;
+    luaL_checktype(L, idx, LUA_TTABLE);
+    static const char *const allowed[] = { "mode", "alertable", "timeout", "reason", NULL };
+    rt_check_fields(L, idx, "wait options", allowed);
+    lua_getfield(L, idx, "mode");
+    a->mode = rt_check_mode(L, lua_gettop(L), def_mode);
+    lua_pop(L, 1);
+    a->alertable = rt_field_bool(L, idx, "alertable", false);
+    lua_getfield(L, idx, "timeout");
+    if (!lua_isnil(L, -1)) {
+        a->timeout = rt_checktime(L, -1, "timeout");
+        if (a->timeout < 0)
+            rt_error(L, "timeout must be >= 0 (relative ns) or nil (infinite)");
+    }
+    lua_pop(L, 1);
+    const char *reason = rt_field_string(L, idx, "reason", NULL);
+    if (reason) {
+        int r = nt_wait_reason_from_name(reason);
+        if (r < 0)
+            rt_error(L, "unknown wait reason \"%s\"", reason);
+        a->reason = (KWAIT_REASON)r;
+    }
+    if (a->mode == UserMode && a->reason == Executive)
+        a->reason = UserRequest;
+}
+
+static int rt_do_wait(lua_State *L, KWAIT_ARGS *a)
+{
+    ke_wait_begin(rt_get(L)->m, a);
+    return rt_finish(L, 0, k_status);
+}
+
+static int l_KeWaitForSingleObject(lua_State *L)
+{
+    rt_require_kernel(L, "KeWaitForSingleObject");
+    DISPATCHER_HEADER *objs[1] = { rt_waitable(L, 1) };
+    KWAIT_ARGS a = { .objects = objs, .count = 1, .wait_type = WaitAny };
+    rt_wait_opts(L, 2, &a, KernelMode);
+    return rt_do_wait(L, &a);
+}
+
+static int l_KeWaitForMultipleObjects(lua_State *L)
+{
+    rt_require_kernel(L, "KeWaitForMultipleObjects");
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_Integer n = luaL_len(L, 1);
+    if (n < 1 || n > KE_MAX_WAIT_OBJECTS)
+        return rt_error(L, "KeWaitForMultipleObjects: 1..%d objects, got %lld", KE_MAX_WAIT_OBJECTS, (long long)n);
+    DISPATCHER_HEADER *objs[KE_MAX_WAIT_OBJECTS];
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, 1, i);
+        objs[i - 1] = rt_waitable(L, lua_gettop(L));
+        lua_pop(L, 1);
+    }
+    const char *type = luaL_checkstring(L, 2);
+    KWAIT_ARGS a = { .objects = objs, .count = (int)n };
+    if (strcmp(type, "WaitAny") == 0)
+        a.wait_type = WaitAny;
+    else if (strcmp(type, "WaitAll") == 0)
+        a.wait_type = WaitAll;
+    else
+        return rt_error(L, "KeWaitForMultipleObjects: wait type \"WaitAny\" or \"WaitAll\", got \"%s\"", type);
+    if (a.wait_type == WaitAll)
+        for (int i = 0; i < a.count; i++)
+            for (int j = 0; j < i; j++)
+                if (objs[i] == objs[j])
+                    return rt_error(L, "KeWaitForMultipleObjects: WaitAll on the same object twice "
+                                       "(STATUS_INVALID_PARAMETER_MIX)");
+    rt_wait_opts(L, 3, &a, KernelMode);
+    return rt_do_wait(L, &a);
+}
+
+static int l_KeDelayExecutionThread(lua_State *L)
+{
+    rt_require_kernel(L, "KeDelayExecutionThread");
+    KWAIT_ARGS a = { .objects = NULL, .count = 0, .wait_type = WaitDelay, .reason = DelayExecution };
+    a.mode = rt_check_mode(L, 1, KernelMode);
+    a.alertable = lua_toboolean(L, 2);
+    a.timeout = rt_opttime(L, 3, -1, "interval");
+    if (!lua_isnoneornil(L, 3) && a.timeout < 0)
+        return rt_error(L, "KeDelayExecutionThread: interval must be >= 0 or nil");
+    if (a.mode == UserMode)
+        a.reason = UserRequest;
+    return rt_do_wait(L, &a);
+}
+
+static KEVENT *rt_event_of(lua_State *L, int idx)
+{
+    RtHandle *h = rt_check_handle(L, idx, H_EVENT, "an event");
+    return (KEVENT *)ke_object_by_id(rt_get(L)->m, h->id);
+}
+
+static int l_KeSetEvent(lua_State *L)
+{
+    rt_require_kernel(L, "KeSetEvent");
+    KEVENT *e = rt_event_of(L, 1);
+    int inc = (int)luaL_optinteger(L, 2, 0);
+    int32_t old = KeSetEvent(rt_get(L)->m, e, inc);
+    return rt_finish(L, old, k_int);
+}
+
+static int l_KeResetEvent(lua_State *L)
+{
+    rt_require_kernel(L, "KeResetEvent");
+    KEVENT *e = rt_event_of(L, 1);
+    int32_t old = KeResetEvent(rt_get(L)->m, e);
+    return rt_finish(L, old, k_int);
+}
+
+static int l_KePulseEvent(lua_State *L)
+{
+    rt_require_kernel(L, "KePulseEvent");
+    KEVENT *e = rt_event_of(L, 1);
+    int inc = (int)luaL_optinteger(L, 2, 0);
+    int32_t old = KePulseEvent(rt_get(L)->m, e, inc);
+    return rt_finish(L, old, k_int);
+}
+
+static int l_KeReleaseSemaphore(lua_State *L)
+{
+    rt_require_kernel(L, "KeReleaseSemaphore");
+    RtHandle *h = rt_check_handle(L, 1, H_SEMAPHORE, "a semaphore");
+    KSEMAPHORE *s = (KSEMAPHORE *)ke_object_by_id(rt_get(L)->m, h->id);
+    int inc = (int)luaL_optinteger(L, 2, 0);
+    lua_Integer n = luaL_optinteger(L, 3, 1);
+    NTSTATUS st;
+    int32_t old = KeReleaseSemaphore(rt_get(L)->m, s, inc, (int32_t)n, &st);
+    if (st != STATUS_SUCCESS)
+        return rt_error(L, "KeReleaseSemaphore(%s, n=%lld): count would exceed the limit %d "
+                           "(STATUS_SEMAPHORE_LIMIT_EXCEEDED)", s->header.name, (long long)n, s->limit);
+    return rt_finish(L, old, k_int);
+}
+
+static int rt_release_mutant(lua_State *L, const char *fn, int kind)
+{
+    rt_require_kernel(L, fn);
+    RtHandle *h = rt_test_handle(L, 1);
+    if (!h || (h->kind != H_MUTEX && h->kind != H_MUTANT))
+        return rt_error(L, "%s: argument #1: expected a %s", fn, kind == H_MUTEX ? "mutex" : "mutant");
+    KMUTANT *mu = (KMUTANT *)ke_object_by_id(rt_get(L)->m, h->id);
+    int inc = (int)luaL_optinteger(L, 2, 0);
+    NTSTATUS st;
+    int32_t old = KeReleaseMutant(rt_get(L)->m, mu, inc, false, &st);
+    if (st != STATUS_SUCCESS)
+        return rt_error(L, "%s(%s): the calling thread does not own it (STATUS_MUTANT_NOT_OWNED)", fn,
+                        mu->header.name);
+    return rt_finish(L, old, k_int);
+}
+static int l_KeReleaseMutex(lua_State *L) { return rt_release_mutant(L, "KeReleaseMutex", H_MUTEX); }
+static int l_KeReleaseMutant(lua_State *L) { return rt_release_mutant(L, "KeReleaseMutant", H_MUTANT); }
+
+static int l_KeSetTimer(lua_State *L)
+{
+    rt_require_kernel(L, "KeSetTimer");
+    RtHandle *h = rt_check_handle(L, 1, H_TIMER, "a timer");
+    KTIMER *tm = (KTIMER *)ke_object_by_id(rt_get(L)->m, h->id);
+    int64_t due = rt_checktime(L, 2, "KeSetTimer due");
+    int64_t period = rt_opttime(L, 3, 0, "KeSetTimer period");
+    if (due < 0 || period < 0)
+        return rt_error(L, "KeSetTimer: due and period must be >= 0 (relative ns)");
+    bool was = KeSetTimer(rt_get(L)->m, tm, due, period, NULL);
+    return rt_finish(L, was, k_bool);
+}
+
+static int l_KeCancelTimer(lua_State *L)
+{
+    rt_require_kernel(L, "KeCancelTimer");
+    RtHandle *h = rt_check_handle(L, 1, H_TIMER, "a timer");
+    KTIMER *tm = (KTIMER *)ke_object_by_id(rt_get(L)->m, h->id);
+    bool was = KeCancelTimer(rt_get(L)->m, tm);
+    return rt_finish(L, was, k_bool);
+}
+
+static int l_KeSetPriorityThread(lua_State *L)
+{
+    rt_require_kernel(L, "KeSetPriorityThread");
+    KTHREAD *t = rt_thread_of(L, 1);
+    lua_Integer p = luaL_checkinteger(L, 2);
+    if (p < 1 || p > 31)
+        return rt_error(L, "KeSetPriorityThread: priority 1..31");
+    int old = KeSetPriorityThread(rt_get(L)->m, t, (int)p);
+    return rt_finish(L, old, k_int);
+}
+
+/* ---- APCs ---------------------------------------------------------------------- */
+
+static KAPC *rt_apc_of(lua_State *L, int idx)
+{
+    RtHandle *h = rt_check_handle(L, idx, H_APC, "an APC");
+    KMACHINE *m = rt_get(L)->m;
+    for (guint i = 0; i < m->apcs->len; i++) {
+        KAPC *a = m->apcs->pdata[i];
+        if (a->id == h->id)
+            return a;
+    }
+    rt_error(L, "unknown APC");
+    return NULL;
+}
+
+static int l_noop(lua_State *L)
+{
+    (void)L;
+    return 0;
+}
+
+static int l_KeInitializeApc(lua_State *L)
+{
+    LuaRuntime *rt = rt_get(L);
+    rt_require_kernel(L, "KeInitializeApc");
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const allowed[] = { "thread", "environment", "kernel_routine", "rundown_routine",
+                                           "normal_routine", "mode", "context", "name", NULL };
+    rt_check_fields(L, 1, "KeInitializeApc", allowed);
+    lua_getfield(L, 1, "thread");
+    KTHREAD *t = rt_thread_of(L, lua_gettop(L));
+    lua_pop(L, 1);
+    const char *envs = rt_field_string(L, 1, "environment", "OriginalApcEnvironment");
+    int env = -1;
+    for (int i = 0; i < 4; i++)
+        if (strcmp(envs, nt_env_name(i)) == 0)
+            env = i;
+    if (env < 0)
+        return rt_error(L, "KeInitializeApc: unknown environment \"%s\"", envs);
+    lua_getfield(L, 1, "mode");
+    KPROCESSOR_MODE mode = rt_check_mode(L, lua_gettop(L), KernelMode);
+    lua_pop(L, 1);
+    static const char *const fns[] = { "kernel_routine", "normal_routine", "rundown_routine" };
+    for (int i = 0; i < 3; i++) {
+        lua_getfield(L, 1, fns[i]);
+        if (!lua_isnil(L, -1) && !lua_isfunction(L, -1))
+            return rt_error(L, "KeInitializeApc: %s must be a function", fns[i]);
+        lua_pop(L, 1);
+    }
+    lua_getfield(L, 1, "normal_routine");
+    bool has_nr = !lua_isnil(L, -1);
+    lua_pop(L, 1);
+    lua_getfield(L, 1, "rundown_routine");
+    bool has_rr = !lua_isnil(L, -1);
+    lua_pop(L, 1);
+    char namebuf[64];
+    const char *name = rt_field_string(L, 1, "name", NULL);
+    if (!name) {
+        snprintf(namebuf, sizeof namebuf, "apc%d", rt->m->next_apc_id);
+        name = namebuf;
+    }
+    KAPC *apc = KeInitializeApc(rt->m, t, (KAPC_ENVIRONMENT)env, mode, has_nr, has_rr, name);
+    /* The scenario side of the APC: routines and context (A1-A3). */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_apcs);
+    lua_createtable(L, 0, 6);
+    lua_getfield(L, 1, "kernel_routine");
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushcfunction(L, l_noop);
+    }
+    lua_setfield(L, -2, "kernel_routine");
+    lua_getfield(L, 1, "normal_routine");
+    lua_setfield(L, -2, "normal_routine");
+    lua_getfield(L, 1, "rundown_routine");
+    lua_setfield(L, -2, "rundown_routine");
+    if (has_nr) {       /* A2: a special APC's context is NULL */
+        lua_getfield(L, 1, "context");
+        lua_setfield(L, -2, "context");
+    }
+    lua_rawseti(L, -2, apc->id);
+    lua_pop(L, 1);
+    rt_push_handle(L, H_APC, apc->id);
+    return 1;
+}
+
+static int l_KeInsertQueueApc(lua_State *L)
+{
+    LuaRuntime *rt = rt_get(L);
+    rt_require_kernel(L, "KeInsertQueueApc");
+    KAPC *apc = rt_apc_of(L, 1);
+    int inc = (int)luaL_optinteger(L, 4, 0);
+    bool ok = KeInsertQueueApc(rt->m, apc, inc);
+    if (ok) {
+        /* A5: the system arguments are written only by a successful insertion. */
+        lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_apcs);
+        lua_rawgeti(L, -1, apc->id);
+        lua_pushvalue(L, 2);
+        lua_setfield(L, -2, "arg1");
+        lua_pushvalue(L, 3);
+        lua_setfield(L, -2, "arg2");
+        lua_pop(L, 2);
+    }
+    return rt_finish(L, ok, k_bool);
+}
+
+static int l_KeRemoveQueueApc(lua_State *L)
+{
+    rt_require_kernel(L, "KeRemoveQueueApc");
+    KAPC *apc = rt_apc_of(L, 1);
+    bool was = KeRemoveQueueApc(rt_get(L)->m, apc);
+    return rt_finish(L, was, k_bool);
+}
+
+static int l_KeFlushQueueApc(lua_State *L)
+{
+    rt_require_kernel(L, "KeFlushQueueApc");
+    KTHREAD *t = rt_thread_of(L, 1);
+    KPROCESSOR_MODE mode = rt_check_mode(L, 2, KernelMode);
+    KAPC *out[256];
+    int n = KeFlushQueueApc(rt_get(L)->m, t, mode, out, 256);
+    lua_createtable(L, n, 0);
+    for (int i = 0; i < n && i < 256; i++) {
+        rt_push_handle(L, H_APC, out[i]->id);
+        lua_rawseti(L, -2, i + 1);
+    }
+    return 1;
+}
+
+static int l_KeAlertThread(lua_State *L)
+{
+    rt_require_kernel(L, "KeAlertThread");
+    KTHREAD *t = rt_thread_of(L, 1);
+    KPROCESSOR_MODE mode = rt_check_mode(L, 2, KernelMode);
+    bool old = KeAlertThread(rt_get(L)->m, t, mode);
+    return rt_finish(L, old, k_bool);
+}
+
+static int l_KeTestAlertThread(lua_State *L)
+{
+    rt_require_kernel(L, "KeTestAlertThread");
+    KPROCESSOR_MODE mode = rt_check_mode(L, 1, KernelMode);
+    bool old = KeTestAlertThread(rt_get(L)->m, mode);
+    return rt_finish(L, old, k_bool);
+}
+
+static int l_KeInsertQueueDpc(lua_State *L)
+{
+    LuaRuntime *rt = rt_get(L);
+    rt_require_kernel(L, "KeInsertQueueDpc");
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_Integer cpu = luaL_optinteger(L, 2, rt->m->running_cpu->number);
+    if (cpu < 0 || cpu >= rt->m->ncpus)
+        return rt_error(L, "KeInsertQueueDpc: no CPU %lld", (long long)cpu);
+    KCODE code = { rt_ref(L, 1), 0 };
+    char name[64];
+    snprintf(name, sizeof name, "dpc@%s", rt_where(L));
+    KDPC *d = ke_dpc_create(rt->m, name, code);
+    bool ok = KeInsertQueueDpc(rt->m, d, (int)cpu);
+    return rt_finish(L, ok, k_bool);
+}
+
+/* ---- scheduling and observing -------------------------------------------------- */
+
+static int rt_schedule(lua_State *L, bool periodic)
+{
+    LuaRuntime *rt = rt_get(L);
+    KMACHINE *m = rt_machine(rt);
+    const char *fn = periodic ? "every" : "at";
+    int64_t t = rt_checktime(L, 1, fn);
+    if (t < 0 || (periodic && t <= 0))
+        return rt_error(L, "%s(%lld): time must be %s", fn, (long long)t, periodic ? "> 0" : ">= 0");
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    int64_t cpu = 0, count = -1, start = periodic ? m->now + t : t;
+    if (!lua_isnoneornil(L, 3)) {
+        luaL_checktype(L, 3, LUA_TTABLE);
+        static const char *const allowed[] = { "cpu", "count", "start", NULL };
+        rt_check_fields(L, 3, fn, allowed);
+        cpu = rt_field_int(L, 3, "cpu", 0);
+        count = rt_field_int(L, 3, "count", -1);
+        if (periodic)
+            start = rt_field_time(L, 3, "start", start);
+    }
+    if (cpu < 0 || cpu >= m->ncpus)
+        return rt_error(L, "%s: no CPU %lld on this machine (%d CPUs)", fn, (long long)cpu, m->ncpus);
+    if (periodic && count == 0)
+        return 0;
+    KCODE code = { rt_ref(L, 2), 0 };
+    char name[80];
+    snprintf(name, sizeof name, "%s@%s", fn, rt_where(L));
+    if (periodic)
+        ke_schedule_dpc(m, start, (int)cpu, code, t, count, name);
+    else
+        ke_schedule_dpc(m, m->now + t - (rt->in_setup ? 0 : 0), (int)cpu, code, 0, 1, name);
+    return 0;
+}
+static int l_at(lua_State *L) { return rt_schedule(L, false); }
+static int l_every(lua_State *L) { return rt_schedule(L, true); }
+
+static int l_mark(lua_State *L)
+{
+    LuaRuntime *rt = rt_get(L);
+    KTHREAD *t = rt_require_context(L, "mark");
+    const char *label = luaL_tolstring(L, 1, NULL);
+    KPRCB *c = rt->m->running_cpu;
+    ke_trace(rt->m, TR_MARK, c->number, t->id, -1, c->irql, t->mode, 0, 0, 0, label);
+    return 0;
+}
+
+static int l_expect(lua_State *L)
+{
+    LuaRuntime *rt = rt_get(L);
+    luaL_checkany(L, 1);
+    if (lua_toboolean(L, 1))
+        return 0;
+    const char *msg = lua_isnoneornil(L, 2) ? "expectation failed" : luaL_tolstring(L, 2, NULL);
+    KMACHINE *m = rt_machine(rt);
+    ke_fail(m, StopExpectFailed, "%s: %s", rt_where(L), msg);
+    lua_pushstring(L, m->stop_message);
+    return lua_error(L);
+}
+
+static int l_expect_bugcheck(lua_State *L)
+{
+    LuaRuntime *rt = rt_get(L);
+    const char *name = luaL_checkstring(L, 1);
+    uint32_t code;
+    if (!ke_bugcheck_code_from_name(name, &code))
+        return rt_error(L, "expect_bugcheck: unknown bugcheck name \"%s\"", name);
+    g_free(rt->expected_bugcheck);
+    rt->expected_bugcheck = g_strdup(name);
+    return 0;
+}
+
+static void rt_push_queue(lua_State *L, GQueue *q)
+{
+    lua_createtable(L, (int)q->length, 0);
+    int i = 1;
+    for (GList *l = q->head; l; l = l->next) {
+        lua_pushstring(L, ((KAPC *)l->data)->name);
+        lua_rawseti(L, -2, i++);
+    }
+}
+
+static int l_state(lua_State *L)
+{
+    LuaRuntime *rt = rt_get(L);
+    KMACHINE *m = rt_machine(rt);
+    KTHREAD *t = lua_isnoneornil(L, 1) ? m->running : rt_thread_of(L, 1);
+    if (!t)
+        return rt_error(L, "state(): no thread given and no current thread");
+    lua_createtable(L, 0, 32);
+    lua_pushstring(L, nt_state_name(t->state));
+    lua_setfield(L, -2, "state");
+    int irql = (t->state == Running && m->cpu[t->cpu].current == t) ? m->cpu[t->cpu].irql : t->wait_irql;
+    lua_pushinteger(L, irql);
+    lua_setfield(L, -2, "irql");
+    lua_pushstring(L, nt_mode_name(t->mode));
+    lua_setfield(L, -2, "mode");
+    lua_pushstring(L, t->apc_state.process ? t->apc_state.process->name : "?");
+    lua_setfield(L, -2, "process");
+    lua_pushstring(L, t->process->name);
+    lua_setfield(L, -2, "home_process");
+    lua_pushinteger(L, t->kernel_apc_disable);
+    lua_setfield(L, -2, "KernelApcDisable");
+    lua_pushinteger(L, t->special_apc_disable);
+    lua_setfield(L, -2, "SpecialApcDisable");
+    lua_pushboolean(L, t->apc_state.kernel_apc_pending);
+    lua_setfield(L, -2, "KernelApcPending");
+    lua_pushboolean(L, t->apc_state.user_apc_pending);
+    lua_setfield(L, -2, "UserApcPending");
+    lua_pushboolean(L, t->apc_state.kernel_apc_in_progress);
+    lua_setfield(L, -2, "KernelApcInProgress");
+    lua_createtable(L, 0, 2);
+    lua_pushboolean(L, t->alerted[KernelMode]);
+    lua_setfield(L, -2, "KernelMode");
+    lua_pushboolean(L, t->alerted[UserMode]);
+    lua_setfield(L, -2, "UserMode");
+    lua_setfield(L, -2, "Alerted");
+    lua_pushinteger(L, t->apc_state_index);
+    lua_setfield(L, -2, "ApcStateIndex");
+    lua_pushboolean(L, t->apc_queueable);
+    lua_setfield(L, -2, "ApcQueueable");
+    lua_pushinteger(L, t->suspend_count);
+    lua_setfield(L, -2, "SuspendCount");
+    lua_pushinteger(L, t->priority);
+    lua_setfield(L, -2, "priority");
+    lua_pushinteger(L, t->base_priority);
+    lua_setfield(L, -2, "base_priority");
+    lua_pushinteger(L, t->quantum);
+    lua_setfield(L, -2, "quantum");
+    if (t->state == Waiting)
+        lua_pushstring(L, nt_wait_reason_name(t->wait_reason));
+    else
+        lua_pushnil(L);
+    lua_setfield(L, -2, "wait_reason");
+    if (t->state == Terminated)
+        lua_pushinteger(L, t->exit_status);
+    else
+        lua_pushnil(L);
+    lua_setfield(L, -2, "exit_status");
+    lua_pushinteger(L, t->cpu);
+    lua_setfield(L, -2, "cpu");
+    lua_pushinteger(L, t->cpu_time);
+    lua_setfield(L, -2, "cpu_time");
+    rt_push_queue(L, &t->apc_state.list[KernelMode]);
+    lua_setfield(L, -2, "kernel_queue");
+    rt_push_queue(L, &t->apc_state.list[UserMode]);
+    lua_setfield(L, -2, "user_queue");
+    rt_push_queue(L, &t->saved_apc_state.list[KernelMode]);
+    lua_setfield(L, -2, "saved_kernel_queue");
+    rt_push_queue(L, &t->saved_apc_state.list[UserMode]);
+    lua_setfield(L, -2, "saved_user_queue");
+    return 1;
+}
+
+/* param(name, default): "--param name=value"; numbers and times converted. */
+static int l_param(lua_State *L)
+{
+    LuaRuntime *rt = rt_get(L);
+    const char *name = luaL_checkstring(L, 1);
+    const char *v = rt->params ? g_hash_table_lookup(rt->params, name) : NULL;
+    if (!v) {
+        lua_settop(L, 2);
+        return 1;
+    }
+    char *end;
+    errno = 0;
+    long long i = strtoll(v, &end, 10);
+    if (*v && errno == 0) {
+        int64_t scale = 0;
+        if (*end == 0) scale = 1;
+        else if (strcmp(end, "ns") == 0) scale = 1;
+        else if (strcmp(end, "us") == 0) scale = 1000;
+        else if (strcmp(end, "ms") == 0) scale = 1000000;
+        else if (strcmp(end, "s") == 0) scale = 1000000000;
+        if (scale) {
+            lua_pushinteger(L, (lua_Integer)i * scale);
+            return 1;
+        }
+    }
+    double d = g_ascii_strtod(v, &end);
+    if (*v && *end == 0) {
+        lua_pushnumber(L, d);
+        return 1;
+    }
+    if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0) {
+        lua_pushboolean(L, v[0] == 't');
+        return 1;
+    }
+    lua_pushstring(L, v);
+    return 1;
+}
+
+static int l_now(lua_State *L)
+{
+    LuaRuntime *rt = rt_get(L);
+    lua_pushinteger(L, rt->m ? rt->m->now : 0);
+    return 1;
+}
+
+static int l_current_thread(lua_State *L)
+{
+    LuaRuntime *rt = rt_get(L);
+    if (!rt->m || !rt->m->running)
+        return lua_pushnil(L), 1;
+    rt_push_handle(L, H_THREAD, rt->m->running->id);
+    return 1;
+}
+
+static int l_current_cpu(lua_State *L)
+{
+    LuaRuntime *rt = rt_get(L);
+    if (!rt->m || !rt->m->running_cpu)
+        return lua_pushnil(L), 1;
+    lua_pushinteger(L, rt->m->running_cpu->number);
+    return 1;
+}
+
+static int l_current_irql(lua_State *L)
+{
+    LuaRuntime *rt = rt_get(L);
+    if (!rt->m || !rt->m->running_cpu)
+        return lua_pushnil(L), 1;
+    lua_pushinteger(L, rt->m->running_cpu->irql);
+    return 1;
+}
+
+static int l_current_mode(lua_State *L)
+{
+    LuaRuntime *rt = rt_get(L);
+    if (!rt->m || !rt->m->running)
+        return lua_pushnil(L), 1;
+    lua_pushstring(L, nt_mode_name(rt->m->running->mode));
+    return 1;
+}
+
+static int l_current_process(lua_State *L)
+{
+    LuaRuntime *rt = rt_get(L);
+    if (!rt->m || !rt->m->running)
+        return lua_pushnil(L), 1;
+    rt_push_handle(L, H_PROCESS, rt->m->running->apc_state.process->id);
+    return 1;
+}
+
+void rt_register_bindings(LuaRuntime *rt)
+{
+    lua_State *L = rt->L;
+    static const luaL_Reg fns[] = {
+        { "ns", l_ns }, { "us", l_us }, { "ms", l_ms }, { "sec", l_sec },
+        { "machine", l_machine }, { "process", l_process }, { "thread", l_thread }, { "event", l_event },
+        { "semaphore", l_semaphore }, { "mutex", l_mutex }, { "mutant", l_mutant }, { "timer", l_timer },
+        { "compute", l_compute }, { "__syscall_enter", l_syscall_enter }, { "__syscall_exit", l_syscall_exit },
+        { "KeRaiseIrql", l_KeRaiseIrql }, { "KeLowerIrql", l_KeLowerIrql },
+        { "KeEnterCriticalRegion", l_KeEnterCriticalRegion }, { "KeLeaveCriticalRegion", l_KeLeaveCriticalRegion },
+        { "KeEnterGuardedRegion", l_KeEnterGuardedRegion }, { "KeLeaveGuardedRegion", l_KeLeaveGuardedRegion },
+        { "KeAreApcsDisabled", l_KeAreApcsDisabled }, { "KeAreAllApcsDisabled", l_KeAreAllApcsDisabled },
+        { "KeWaitForSingleObject", l_KeWaitForSingleObject },
+        { "KeWaitForMultipleObjects", l_KeWaitForMultipleObjects },
+        { "KeDelayExecutionThread", l_KeDelayExecutionThread },
+        { "KeSetEvent", l_KeSetEvent }, { "KeResetEvent", l_KeResetEvent }, { "KePulseEvent", l_KePulseEvent },
+        { "KeReleaseSemaphore", l_KeReleaseSemaphore }, { "KeReleaseMutex", l_KeReleaseMutex },
+        { "KeReleaseMutant", l_KeReleaseMutant }, { "KeSetTimer", l_KeSetTimer }, { "KeCancelTimer", l_KeCancelTimer },
+        { "KeSetPriorityThread", l_KeSetPriorityThread },
+        { "KeInitializeApc", l_KeInitializeApc }, { "KeInsertQueueApc", l_KeInsertQueueApc },
+        { "KeRemoveQueueApc", l_KeRemoveQueueApc }, { "KeFlushQueueApc", l_KeFlushQueueApc },
+        { "KeAlertThread", l_KeAlertThread }, { "KeTestAlertThread", l_KeTestAlertThread },
+        { "KeInsertQueueDpc", l_KeInsertQueueDpc },
+        { "at", l_at }, { "every", l_every }, { "mark", l_mark }, { "expect", l_expect },
+        { "expect_bugcheck", l_expect_bugcheck }, { "state", l_state }, { "param", l_param }, { "now", l_now },
+        { "current_thread", l_current_thread }, { "current_cpu", l_current_cpu },
+        { "current_irql", l_current_irql }, { "current_mode", l_current_mode },
+        { "current_process", l_current_process },
+        { NULL, NULL },
+    };
+    lua_pushglobaltable(L);
+    luaL_setfuncs(L, fns, 0);
+    static const struct { const char *n; int v; } consts[] = {
+        { "PASSIVE_LEVEL", PASSIVE_LEVEL }, { "APC_LEVEL", APC_LEVEL }, { "DISPATCH_LEVEL", DISPATCH_LEVEL },
+        { "HIGH_LEVEL", HIGH_LEVEL },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(consts); i++) {
+        lua_pushinteger(L, consts[i].v);
+        lua_setfield(L, -2, consts[i].n);
+    }
+    lua_pop(L, 1);
+}

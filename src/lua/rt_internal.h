@@ -1,0 +1,72 @@
+/*
+ * rt_internal.h - what runtime.c (state, sandbox, coroutines) and
+ * bindings.c (the scenario API) share. Not for the rest of apcsim.
+ */
+#ifndef APCSIM_LUA_RT_INTERNAL_H
+#define APCSIM_LUA_RT_INTERNAL_H
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include "lua/runtime.h"
+
+/* Handle kinds (userdata "kind" field). */
+enum {
+    H_THREAD = 1, H_PROCESS, H_EVENT, H_SEMAPHORE, H_MUTEX, H_MUTANT, H_TIMER, H_APC, H_IRP, H_STACKSTATE,
+    H__COUNT
+};
+
+typedef struct RtHandle {
+    int kind;
+    int32_t id;                     /* object/thread/process id, or APC id */
+} RtHandle;
+
+/* How the last yield of a coroutine should be read by the runner. */
+enum { YIELD_NONE = 0, YIELD_COMPUTE, YIELD_KCALL };
+
+struct LuaRuntime {
+    lua_State *L;
+    KMACHINE *m;
+    KCONFIG cfg;
+    bool machine_configured;        /* machine{} was called */
+    char *scenario;                 /* path */
+    char *scenario_dir;
+    char *lua_dir;
+    GHashTable *params;
+    LuaRuntimeOptions opt;
+    size_t mem_used, mem_limit;
+    bool mem_exceeded;
+    int64_t instr_budget, instr_count;
+    int yield_kind;
+    lua_State *current_co;          /* the coroutine being resumed */
+    int32_t next_call;
+    char *expected_bugcheck;
+    int ref_handles;                /* registry: handles[kind*2^24+id] */
+    int ref_apcs;                   /* registry: apc records by id */
+    int ref_calls;                  /* registry: APC calls by id */
+    int ref_cos;                    /* registry: coroutines by frame co ref */
+    bool in_setup;
+};
+
+/* bindings.c */
+void rt_register_bindings(LuaRuntime *rt);
+
+/* runtime.c */
+LuaRuntime *rt_get(lua_State *L);
+KMACHINE *rt_machine(LuaRuntime *rt);          /* creates the machine if needed */
+void rt_push_handle(lua_State *L, int kind, int32_t id);
+RtHandle *rt_check_handle(lua_State *L, int idx, int kind, const char *what);
+RtHandle *rt_test_handle(lua_State *L, int idx);
+/* Raise a scenario error located at the scenario's innermost line. */
+int rt_error(lua_State *L, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* Where the scenario stands now: "file:line" (static buffer). */
+const char *rt_where(lua_State *L);
+/* The calling simulated context; raises an error outside one. */
+KTHREAD *rt_require_context(lua_State *L, const char *fn);
+/* Yield to the CPU loop if the kernel needs it, then push results via k. */
+int rt_finish(lua_State *L, lua_KContext ctx, lua_KFunction k);
+int32_t rt_ref(lua_State *L, int idx);          /* luaL_ref in the registry */
+void rt_unref(lua_State *L, int32_t ref);
+
+#endif /* APCSIM_LUA_RT_INTERNAL_H */

@@ -1,0 +1,668 @@
+/*
+ * runtime.c - the Lua state, its sandbox, scenario loading, and the code
+ * runner the kernel calls to run scenario code (thread bodies, APC and DPC
+ * routines) as coroutines.
+ *
+ * Sandbox (STYLE.md "Lua embedding"): only base, table, string, math, utf8
+ * and coroutine are opened; dofile, loadfile, load, collectgarbage,
+ * string.dump and the package library are not there; `require` loads only
+ * plain-text modules from lua/ by name; scripts are loaded as text ("t"
+ * mode). An allocator with a cap bounds memory; a count hook bounds the
+ * instructions one resume may run. math.random draws from the simulator's
+ * seeded source, so no other randomness can enter a run.
+ *
+ * Coroutines: each code frame gets its own coroutine, anchored in a registry
+ * table by the frame's `co` number. A kernel call that needs the CPU loop
+ * yields (lua_yieldk) with a continuation that pushes the call's results
+ * when the kernel resumes the coroutine; compute(d) yields after setting the
+ * frame's compute_left.
+ */
+#include "lua/rt_internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RT_KEY "apcsim.runtime"
+#define HOOK_EVERY 1000
+
+LuaRuntime *rt_get(lua_State *L)
+{
+    void *ud = NULL;
+    lua_getallocf(L, &ud);
+    return ud;
+}
+
+/* ---- memory cap and instruction budget ---------------------------------- */
+
+static void *rt_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    LuaRuntime *rt = ud;
+    if (ptr == NULL)
+        osize = 0;
+    if (nsize == 0) {
+        rt->mem_used -= osize;
+        free(ptr);
+        return NULL;
+    }
+    if (nsize > osize && rt->mem_used + (nsize - osize) > rt->mem_limit) {
+        rt->mem_exceeded = true;
+        return NULL;
+    }
+    void *p = realloc(ptr, nsize);
+    if (p)
+        rt->mem_used = rt->mem_used - osize + nsize;
+    return p;
+}
+
+static void rt_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    LuaRuntime *rt = rt_get(L);
+    rt->instr_count += HOOK_EVERY;
+    if (rt->instr_count > rt->instr_budget)
+        rt_error(L, "instruction budget exceeded (%lld instructions without yielding to the simulator: "
+                    "an endless loop? raise it with --instruction-budget)", (long long)rt->instr_budget);
+}
+
+/* ---- errors --------------------------------------------------------------- */
+
+static bool rt_is_library_source(LuaRuntime *rt, const char *src)
+{
+    return src[0] != '@' || (rt->lua_dir && g_str_has_prefix(src + 1, rt->lua_dir));
+}
+
+const char *rt_where(lua_State *L)
+{
+    static char buf[1024];
+    LuaRuntime *rt = rt_get(L);
+    lua_Debug ar;
+    const char *fallback = NULL;
+    static char fb[1024];
+    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+        if (!lua_getinfo(L, "Sl", &ar) || ar.currentline <= 0)
+            continue;
+        if (!rt_is_library_source(rt, ar.source)) {
+            snprintf(buf, sizeof buf, "%s:%d", ar.short_src, ar.currentline);
+            return buf;
+        }
+        if (!fallback) {
+            snprintf(fb, sizeof fb, "%s:%d", ar.short_src, ar.currentline);
+            fallback = fb;
+        }
+    }
+    return fallback ? fallback : "?";
+}
+
+int rt_error(lua_State *L, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    lua_pushfstring(L, "%s: %s", rt_where(L), msg);
+    g_free(msg);
+    return lua_error(L);
+}
+
+/* ---- handles ------------------------------------------------------------- */
+
+static const char *const handle_kind_names[] = {
+    "?", "thread", "process", "event", "semaphore", "mutex", "mutant", "timer", "apc", "irp", "stackstate",
+};
+
+static const char *rt_handle_name(LuaRuntime *rt, RtHandle *h)
+{
+    KMACHINE *m = rt->m;
+    if (!m)
+        return "?";
+    switch (h->kind) {
+    case H_PROCESS:
+        for (guint i = 0; i < m->processes->len; i++) {
+            KPROCESS *p = m->processes->pdata[i];
+            if (p->id == h->id)
+                return p->name;
+        }
+        return "?";
+    case H_APC:
+        for (guint i = 0; i < m->apcs->len; i++) {
+            KAPC *a = m->apcs->pdata[i];
+            if (a->id == h->id)
+                return a->name;
+        }
+        return "?";
+    case H_STACKSTATE:
+        return "KAPC_STATE";
+    default: {
+        DISPATCHER_HEADER *d = ke_object_by_id(m, h->id);
+        return d ? d->name : "?";
+    }
+    }
+}
+
+static int handle_index(lua_State *L)
+{
+    RtHandle *h = lua_touserdata(L, 1);
+    const char *k = luaL_checkstring(L, 2);
+    if (strcmp(k, "name") == 0) {
+        lua_pushstring(L, rt_handle_name(rt_get(L), h));
+        return 1;
+    }
+    if (strcmp(k, "kind") == 0) {
+        lua_pushstring(L, handle_kind_names[h->kind]);
+        return 1;
+    }
+    if (strcmp(k, "id") == 0) {
+        lua_pushinteger(L, h->id);
+        return 1;
+    }
+    lua_pushnil(L);
+    return 1;
+}
+
+static int handle_tostring(lua_State *L)
+{
+    RtHandle *h = lua_touserdata(L, 1);
+    lua_pushstring(L, rt_handle_name(rt_get(L), h));
+    return 1;
+}
+
+static int handle_newindex(lua_State *L)
+{
+    return rt_error(L, "handles are read-only");
+}
+
+void rt_push_handle(lua_State *L, int kind, int32_t id)
+{
+    LuaRuntime *rt = rt_get(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_handles);
+    lua_Integer key = (lua_Integer)kind << 32 | (uint32_t)id;
+    if (lua_rawgeti(L, -1, key) == LUA_TUSERDATA) {
+        lua_remove(L, -2);
+        return;
+    }
+    lua_pop(L, 1);
+    RtHandle *h = lua_newuserdatauv(L, sizeof *h, 0);
+    h->kind = kind;
+    h->id = id;
+    luaL_setmetatable(L, "apcsim.handle");
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, -3, key);
+    lua_remove(L, -2);
+}
+
+RtHandle *rt_test_handle(lua_State *L, int idx)
+{
+    return luaL_testudata(L, idx, "apcsim.handle");
+}
+
+RtHandle *rt_check_handle(lua_State *L, int idx, int kind, const char *what)
+{
+    RtHandle *h = rt_test_handle(L, idx);
+    if (!h || (kind && h->kind != kind)) {
+        const char *got = h ? handle_kind_names[h->kind] : luaL_typename(L, idx);
+        rt_error(L, "argument #%d: expected %s, got %s", idx, what, got);
+    }
+    return h;
+}
+
+int32_t rt_ref(lua_State *L, int idx)
+{
+    lua_pushvalue(L, idx);
+    return luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+void rt_unref(lua_State *L, int32_t ref)
+{
+    if (ref > 0)
+        luaL_unref(L, LUA_REGISTRYINDEX, ref);
+}
+
+/* ---- the runner (KRUNNER) --------------------------------------------------- */
+
+static int rt_traceback(lua_State *co, lua_State *L, const char *msg)
+{
+    luaL_traceback(L, co, msg, 0);
+    return 1;
+}
+
+/* Push the function and arguments a new coroutine starts with; returns nargs. */
+static int rt_push_entry(LuaRuntime *rt, lua_State *co, KTHREAD *t, KFRAME *f)
+{
+    lua_State *L = rt->L;
+    (void)t;
+    switch (f->routine) {
+    case RtThreadBody:
+    case RtDpc:
+        lua_rawgeti(co, LUA_REGISTRYINDEX, f->code.ref);
+        return 0;
+    case RtKernelRoutine:
+        lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_calls);
+        lua_rawgeti(L, -1, f->call);           /* the call's ctl table */
+        lua_getfield(L, -1, "kernel_routine");
+        lua_xmove(L, co, 1);
+        rt_push_handle(co, H_APC, f->owner_id);
+        lua_xmove(L, co, 1);                   /* ctl */
+        lua_pop(L, 1);
+        return 2;
+    case RtNormalRoutine:
+    case RtUserApcNormal:
+        lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_calls);
+        lua_rawgeti(L, -1, f->call);
+        lua_getfield(L, -1, "normal_routine");
+        lua_getfield(L, -2, "context");
+        lua_getfield(L, -3, "arg1");
+        lua_getfield(L, -4, "arg2");
+        lua_xmove(L, co, 4);
+        lua_pop(L, 2);
+        return 3;
+    case RtRundownRoutine:
+        lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_apcs);
+        lua_rawgeti(L, -1, f->owner_id);
+        lua_getfield(L, -1, "rundown_routine");
+        lua_xmove(L, co, 1);
+        lua_pop(L, 2);
+        rt_push_handle(co, H_APC, f->owner_id);
+        return 1;
+    default:
+        lua_pushnil(co);
+        return 0;
+    }
+}
+
+static KRUN_RESULT rt_resume(void *ctx, KTHREAD *t, KFRAME *f, int64_t *ret)
+{
+    LuaRuntime *rt = ctx;
+    lua_State *L = rt->L;
+    lua_State *co;
+    int nargs = 0;
+    if (f->co == 0) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_cos);
+        co = lua_newthread(L);
+        f->co = (int32_t)luaL_ref(L, -2);
+        lua_pop(L, 1);
+        nargs = rt_push_entry(rt, co, t, f);
+        if (!lua_isfunction(co, -1 - nargs)) {
+            ke_fail(rt->m, StopScenarioError, "%s of %s is not a function", nt_routine_name(f->routine),
+                    t->header.name);
+            return KRUN_ERROR;
+        }
+    } else {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_cos);
+        lua_rawgeti(L, -1, f->co);
+        co = lua_tothread(L, -1);
+        lua_pop(L, 2);
+    }
+    int nres = 0;
+    lua_State *saved = rt->current_co;
+    rt->current_co = co;
+    rt->yield_kind = YIELD_NONE;
+    rt->instr_count = 0;
+    int st = lua_resume(co, L, nargs, &nres);
+    rt->current_co = saved;
+    if (st == LUA_YIELD) {
+        lua_pop(co, nres);
+        if (rt->yield_kind == YIELD_NONE) {
+            ke_fail(rt->m, StopScenarioError, "%s: coroutine.yield() in simulated code (use compute() or a wait)",
+                    rt_where(co));
+            return KRUN_ERROR;
+        }
+        return rt->yield_kind == YIELD_COMPUTE ? KRUN_COMPUTE : KRUN_KCALL;
+    }
+    if (st != LUA_OK) {
+        if (ke_stopping(rt->m))
+            return KRUN_ERROR;      /* expect() failure or bugcheck raised as an error */
+        const char *msg = lua_tostring(co, -1);
+        if (rt->mem_exceeded || st == LUA_ERRMEM)
+            msg = "memory limit exceeded";
+        char *full = g_strdup(msg ? msg : "(error object is not a string)");
+        rt_traceback(co, L, full);
+        ke_fail(rt->m, StopScenarioError, "%s", lua_tostring(L, -1));
+        lua_pop(L, 1);
+        g_free(full);
+        return KRUN_ERROR;
+    }
+    /* Returned. */
+    *ret = 0;
+    if (f->routine == RtThreadBody && nres >= 1 && lua_isinteger(co, -nres))
+        *ret = lua_tointeger(co, -nres);
+    if (f->routine == RtKernelRoutine) {
+        /* D3/D4: did the KR leave a normal routine? */
+        lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_calls);
+        lua_rawgeti(L, -1, f->call);
+        lua_getfield(L, -1, "normal_routine");
+        *ret = !lua_isnil(L, -1);
+        lua_pop(L, 3);
+    }
+    lua_pop(co, nres);
+    return KRUN_RETURNED;
+}
+
+static void rt_release(void *ctx, KFRAME *f)
+{
+    LuaRuntime *rt = ctx;
+    if (!f->co)
+        return;
+    lua_State *L = rt->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_cos);
+    luaL_unref(L, -1, f->co);
+    lua_pop(L, 1);
+    f->co = 0;
+}
+
+static void rt_unref_cb(void *ctx, int32_t ref)
+{
+    LuaRuntime *rt = ctx;
+    lua_State *L = rt->L;
+    /* APC calls are the only refs the kernel gives back. */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_calls);
+    lua_pushnil(L);
+    lua_rawseti(L, -2, ref);
+    lua_pop(L, 1);
+}
+
+/* A6: copy the APC's routines, context and arguments into a new call. */
+static int32_t rt_call_begin(void *ctx, KAPC *apc)
+{
+    LuaRuntime *rt = ctx;
+    lua_State *L = rt->L;
+    int32_t id = ++rt->next_call;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_calls);
+    lua_createtable(L, 0, 6);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_apcs);
+    lua_rawgeti(L, -1, apc->id);
+    static const char *const fields[] = { "kernel_routine", "normal_routine", "context", "arg1", "arg2" };
+    for (size_t i = 0; i < G_N_ELEMENTS(fields); i++) {
+        lua_getfield(L, -1, fields[i]);
+        lua_setfield(L, -4, fields[i]);
+    }
+    lua_pop(L, 2);
+    lua_rawseti(L, -2, id);
+    lua_pop(L, 1);
+    return id;
+}
+
+/* ---- machine creation ------------------------------------------------------- */
+
+KMACHINE *rt_machine(LuaRuntime *rt)
+{
+    if (rt->m)
+        return rt->m;
+    if (rt->opt.seed >= 0)
+        rt->cfg.seed = (uint64_t)rt->opt.seed;
+    if (rt->opt.profile >= 0)
+        rt->cfg.profile = (KPROFILE)rt->opt.profile;
+    if (rt->opt.max_events >= 0)
+        rt->cfg.max_events = rt->opt.max_events;
+    KRUNNER runner = { rt, rt_resume, rt_release, rt_unref_cb, rt_call_begin };
+    rt->m = ke_machine_new(&rt->cfg, rt->opt.sink, runner);
+    return rt->m;
+}
+
+KMACHINE *lua_runtime_machine(LuaRuntime *rt)
+{
+    return rt_machine(rt);
+}
+
+/* ---- sandbox ------------------------------------------------------------------ */
+
+static int rt_require(lua_State *L)
+{
+    LuaRuntime *rt = rt_get(L);
+    const char *name = luaL_checkstring(L, 1);
+    for (const char *p = name; *p; p++)
+        if (!g_ascii_isalnum(*p) && *p != '_')
+            return rt_error(L, "require: module names are letters, digits and '_' only (got '%s'); "
+                               "modules come from apcsim's lua/ directory", name);
+    lua_getfield(L, LUA_REGISTRYINDEX, "apcsim.loaded");
+    if (lua_getfield(L, -1, name) != LUA_TNIL)
+        return 1;
+    lua_pop(L, 1);
+    if (strcmp(name, "apcsim") == 0) {
+        lua_pushglobaltable(L);
+        return 1;
+    }
+    char *path = g_strdup_printf("%s/%s.lua", rt->lua_dir, name);
+    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+        g_free(path);
+        return rt_error(L, "require: no module '%s' in apcsim's lua/ directory", name);
+    }
+    if (luaL_loadfilex(L, path, "t") != LUA_OK) {
+        g_free(path);
+        return lua_error(L);
+    }
+    g_free(path);
+    lua_call(L, 0, 1);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushboolean(L, 1);
+    }
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, name);
+    return 1;
+}
+
+static int rt_random(lua_State *L)
+{
+    LuaRuntime *rt = rt_get(L);
+    KMACHINE *m = rt_machine(rt);
+    int n = lua_gettop(L);
+    if (n == 0) {
+        lua_pushnumber(L, (double)(sim_rand_u64(&m->rng) >> 11) * (1.0 / 9007199254740992.0));
+        return 1;
+    }
+    lua_Integer lo = 1, hi;
+    if (n == 1) {
+        hi = luaL_checkinteger(L, 1);
+    } else {
+        lo = luaL_checkinteger(L, 1);
+        hi = luaL_checkinteger(L, 2);
+    }
+    if (lo > hi)
+        return rt_error(L, "math.random: interval is empty");
+    lua_pushinteger(L, sim_rand_range(&m->rng, lo, hi));
+    return 1;
+}
+
+static int rt_randomseed(lua_State *L)
+{
+    return rt_error(L, "math.randomseed is not available: the run's seed is set with machine{seed=} or --seed");
+}
+
+static void rt_open_sandbox(LuaRuntime *rt)
+{
+    lua_State *L = rt->L;
+    static const luaL_Reg libs[] = {
+        { LUA_GNAME, luaopen_base }, { LUA_TABLIBNAME, luaopen_table }, { LUA_STRLIBNAME, luaopen_string },
+        { LUA_MATHLIBNAME, luaopen_math }, { LUA_UTF8LIBNAME, luaopen_utf8 }, { LUA_COLIBNAME, luaopen_coroutine },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(libs); i++) {
+        luaL_requiref(L, libs[i].name, libs[i].func, 1);
+        lua_pop(L, 1);
+    }
+    static const char *const removed[] = { "dofile", "loadfile", "load", "collectgarbage", "require" };
+    for (size_t i = 0; i < G_N_ELEMENTS(removed); i++) {
+        lua_pushnil(L);
+        lua_setglobal(L, removed[i]);
+    }
+    lua_getglobal(L, "string");
+    lua_pushnil(L);
+    lua_setfield(L, -2, "dump");
+    lua_pop(L, 1);
+    lua_getglobal(L, "math");
+    lua_pushcfunction(L, rt_random);
+    lua_setfield(L, -2, "random");
+    lua_pushcfunction(L, rt_randomseed);
+    lua_setfield(L, -2, "randomseed");
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "apcsim.loaded");
+    lua_pushcfunction(L, rt_require);
+    lua_setglobal(L, "require");
+    /* the loaded-modules table of LUA_LOADED_TABLE is left to luaL_requiref */
+    lua_pushnil(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+}
+
+static void rt_new_registry_table(lua_State *L, int *ref)
+{
+    lua_newtable(L);
+    *ref = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+static char *rt_find_lua_dir(void)
+{
+    const char *env = g_getenv("APCSIM_LUA_DIR");
+    if (env && *env)
+        return g_strdup(env);
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *dir = g_path_get_dirname(exe);
+        for (int up = 0; up < 3; up++) {
+            char *cand = g_build_filename(dir, "lua", "win32.lua", NULL);
+            bool ok = g_file_test(cand, G_FILE_TEST_IS_REGULAR);
+            g_free(cand);
+            if (ok) {
+                char *res = g_build_filename(dir, "lua", NULL);
+                g_free(dir);
+                return res;
+            }
+            char *parent = g_path_get_dirname(dir);
+            g_free(dir);
+            dir = parent;
+        }
+        g_free(dir);
+    }
+    return g_strdup("lua");
+}
+
+static int rt_msgh(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+    luaL_traceback(L, L, msg ? msg : "(error object is not a string)", 1);
+    return 1;
+}
+
+static bool rt_dofile(LuaRuntime *rt, const char *path, char **err)
+{
+    lua_State *L = rt->L;
+    lua_pushcfunction(L, rt_msgh);
+    int base = lua_gettop(L);
+    int st = luaL_loadfilex(L, path, "t");
+    if (st == LUA_OK)
+        st = lua_pcall(L, 0, 0, base);
+    if (st != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        if (rt->mem_exceeded)
+            *err = g_strdup_printf("%s: memory limit exceeded", path);
+        else if (rt->m && ke_stopping(rt->m) && rt->m->stop_message)
+            *err = g_strdup(rt->m->stop_message);
+        else
+            *err = g_strdup(msg ? msg : "error");
+        lua_settop(L, base - 1);
+        return false;
+    }
+    lua_settop(L, base - 1);
+    return true;
+}
+
+LuaRuntime *lua_runtime_new(const LuaRuntimeOptions *opt, char **err)
+{
+    LuaRuntime *rt = g_new0(LuaRuntime, 1);
+    rt->opt = *opt;
+    rt->scenario = g_strdup(opt->scenario);
+    rt->lua_dir = opt->lua_dir ? g_strdup(opt->lua_dir) : rt_find_lua_dir();
+    char *abs = g_canonicalize_filename(rt->lua_dir, NULL);
+    g_free(rt->lua_dir);
+    rt->lua_dir = abs;
+    rt->params = opt->params;
+    rt->mem_limit = opt->memory_limit ? opt->memory_limit : APCSIM_DEFAULT_MEMORY_LIMIT;
+    rt->instr_budget = opt->instruction_budget > 0 ? opt->instruction_budget : APCSIM_DEFAULT_INSTRUCTION_BUDGET;
+    ke_config_default(&rt->cfg);
+    rt->L = lua_newstate(rt_alloc, rt);
+    if (!rt->L) {
+        *err = g_strdup("cannot create the Lua state (out of memory)");
+        g_free(rt);
+        return NULL;
+    }
+    lua_State *L = rt->L;
+    rt_open_sandbox(rt);
+    rt_new_registry_table(L, &rt->ref_handles);
+    rt_new_registry_table(L, &rt->ref_apcs);
+    rt_new_registry_table(L, &rt->ref_calls);
+    rt_new_registry_table(L, &rt->ref_cos);
+    luaL_newmetatable(L, "apcsim.handle");
+    lua_pushcfunction(L, handle_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, handle_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, handle_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 1);
+    rt_register_bindings(rt);
+    lua_sethook(L, rt_hook, LUA_MASKCOUNT, HOOK_EVERY);
+
+    if (!g_file_test(opt->scenario, G_FILE_TEST_IS_REGULAR)) {
+        *err = g_strdup_printf("%s: no such scenario file", opt->scenario);
+        lua_runtime_free(rt);
+        return NULL;
+    }
+    /* The Lua-side libraries: Nt* services and the Win32 layer. */
+    static const char *const libs[] = { "nt", "win32" };
+    for (size_t i = 0; i < G_N_ELEMENTS(libs); i++) {
+        char *path = g_strdup_printf("%s/%s.lua", rt->lua_dir, libs[i]);
+        bool ok = rt_dofile(rt, path, err);
+        g_free(path);
+        if (!ok) {
+            lua_runtime_free(rt);
+            return NULL;
+        }
+    }
+    rt->in_setup = true;
+    rt->instr_count = 0;
+    bool ok = rt_dofile(rt, opt->scenario, err);
+    rt->in_setup = false;
+    if (!ok) {
+        lua_runtime_free(rt);
+        return NULL;
+    }
+    rt_machine(rt);
+    return rt;
+}
+
+KSTOP_REASON lua_runtime_run(LuaRuntime *rt)
+{
+    KMACHINE *m = rt_machine(rt);
+    return ke_machine_run(m);
+}
+
+const char *lua_runtime_expected_bugcheck(LuaRuntime *rt)
+{
+    return rt->expected_bugcheck;
+}
+
+void lua_runtime_interrupt(LuaRuntime *rt)
+{
+    if (rt && rt->m)
+        ke_machine_interrupt(rt->m);
+}
+
+void lua_runtime_free(LuaRuntime *rt)
+{
+    if (!rt)
+        return;
+    if (rt->m)
+        rt->m->tracing = false;
+    ke_machine_free(rt->m);
+    if (rt->L)
+        lua_close(rt->L);
+    g_free(rt->scenario);
+    g_free(rt->lua_dir);
+    g_free(rt->expected_bugcheck);
+    g_free(rt);
+}

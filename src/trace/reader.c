@@ -1,0 +1,367 @@
+/*
+ * reader.c - opening a trace for reading, and its canonical text (dump).
+ *
+ * Every command that reads a trace goes through trace_open_readonly, which
+ * refuses anything that is not a readable apcsim trace of this schema
+ * version with one line naming the file and a distinct exit status:
+ *
+ *   TRACE_ERR_NOT_FOUND   missing, a directory, unreadable
+ *   TRACE_ERR_NOT_SQLITE  empty, no SQLite header, truncated, or SQLite says
+ *                         NOTADB/CORRUPT
+ *   TRACE_ERR_FOREIGN     a SQLite database with another application_id
+ *   TRACE_ERR_VERSION     an apcsim trace of another user_version
+ *   TRACE_ERR_DAMAGED     a table, view or column missing
+ *   TRACE_ERR_INCOMPLETE  meta.complete != 1, when a complete run is required
+ *
+ * The header is read before SQLite opens the file because SQLite opens
+ * anything (an empty or garbage file fails only at the first query, a
+ * truncated one only when a query reaches a missing page, which for a trace
+ * cut in half may be long after the checks). A truncated file is recognised
+ * by the database size in its header (valid when the "version-valid-for"
+ * field equals the change counter, as it always is for files written by
+ * SQLite >= 3.7.0) being larger than the file.
+ *
+ * The dump reads v_event, so the text is by construction the one people
+ * see in the database; v_event.detail equals trace_format_detail (checked
+ * by the unit tests).
+ */
+#include "trace/trace_int.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int refuse(GError **err, int code, const char *path, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+
+/* Set *err to "<path> <reason>" and return code. */
+static int
+refuse(GError **err, int code, const char *path, const char *fmt, ...)
+{
+    va_list ap;
+    char *reason;
+
+    va_start(ap, fmt);
+    reason = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error(err, TRACE_ERROR, code, "%s %s", path, reason);
+    g_free(reason);
+    return code;
+}
+
+static uint32_t
+be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The checks made on the bytes of the file, before SQLite sees it. */
+static int
+check_file(const char *path, GError **err)
+{
+    static const char magic[16] = "SQLite format 3";   /* with its NUL */
+    unsigned char h[100];
+    struct stat sb;
+    size_t n;
+    FILE *f;
+
+    if (stat(path, &sb) != 0) {
+        int e = errno;
+
+        if (e == ENOENT || e == ENOTDIR)
+            return refuse(err, TRACE_ERR_NOT_FOUND, path, "does not exist");
+        return refuse(err, TRACE_ERR_NOT_FOUND, path, "cannot be read: %s", g_strerror(e));
+    }
+    if (S_ISDIR(sb.st_mode))
+        return refuse(err, TRACE_ERR_NOT_FOUND, path, "is a directory, not a trace");
+    if (!S_ISREG(sb.st_mode))
+        return refuse(err, TRACE_ERR_NOT_FOUND, path, "is not a regular file");
+    if (sb.st_size == 0)
+        return refuse(err, TRACE_ERR_NOT_SQLITE, path, "is empty");
+
+    f = fopen(path, "rb");
+    if (!f) {
+        int e = errno;
+
+        return refuse(err, TRACE_ERR_NOT_FOUND, path, "cannot be read: %s", g_strerror(e));
+    }
+    n = fread(h, 1, sizeof h, f);
+    fclose(f);
+    if (n < sizeof magic || memcmp(h, magic, sizeof magic) != 0)
+        return refuse(err, TRACE_ERR_NOT_SQLITE, path, "is not a SQLite database");
+    if (n < sizeof h)
+        return refuse(err, TRACE_ERR_NOT_SQLITE, path,
+                      "is truncated (%zu bytes, less than a SQLite header)", n);
+
+    uint32_t page_size = (uint32_t)h[16] << 8 | h[17];
+
+    if (page_size == 1)
+        page_size = 65536;
+    if (page_size < 512 || page_size > 65536 || (page_size & (page_size - 1)) != 0)
+        return refuse(err, TRACE_ERR_NOT_SQLITE, path,
+                      "is not a SQLite database (bad page size %" PRIu32 " in its header)", page_size);
+
+    uint32_t change_counter = be32(h + 24), npages = be32(h + 28), valid_for = be32(h + 92);
+    gint64 want = npages != 0 && valid_for == change_counter ? (gint64)npages * page_size : page_size;
+
+    if ((gint64)sb.st_size < want)
+        return refuse(err, TRACE_ERR_NOT_SQLITE, path,
+                      "is truncated (%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " bytes)",
+                      (gint64)sb.st_size, want);
+    return 0;
+}
+
+/* Map a SQLite error met while checking to an exit status and a message. */
+static int
+refuse_sqlite(GError **err, const char *path, sqlite3 *db, int rc)
+{
+    const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+
+    switch (rc & 0xff) {
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+        return refuse(err, TRACE_ERR_NOT_SQLITE, path, "is not a SQLite database or is damaged (%s)", msg);
+    case SQLITE_ERROR:
+    case SQLITE_SCHEMA:
+    case SQLITE_MISMATCH:
+    case SQLITE_RANGE:
+        return refuse(err, TRACE_ERR_DAMAGED, path, "is damaged: %s", msg);
+    default:
+        return refuse(err, TRACE_ERR_NOT_FOUND, path, "cannot be read (%s)", msg);
+    }
+}
+
+/* Run a query that returns one integer. */
+static int
+query_int(sqlite3 *db, const char *sql, gint64 *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            *out = sqlite3_column_int64(st, 0);
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Checks made through SQLite, in the order of the exit statuses' causes. */
+static int
+check_db(sqlite3 *db, const char *path, bool require_complete, GError **err)
+{
+    static const char *const tables[] = { "meta", "event", "kind" };
+    static const char *const probes[] = {
+        "SELECT key, value FROM meta",
+        "SELECT seq, t, kind, cpu, thread, obj, a, b, c, d, e, text FROM event",
+        ("SELECT id, name, obj_type, a_type, b_type, c_type, d_type, e_type,"
+         " a_label, b_label, c_label, d_label, e_label FROM kind"),
+        "SELECT seq, t, cpu, thread, kind, apc, detail FROM v_event",
+        "SELECT seq, t, cpu, thread, irql, mode, label FROM v_mark",
+    };
+    gint64 v;
+    int rc;
+
+    rc = query_int(db, "PRAGMA application_id", &v);
+    if (rc != SQLITE_OK)
+        return refuse_sqlite(err, path, db, rc);
+    if (v != APCSIM_APPLICATION_ID)
+        return refuse(err, TRACE_ERR_FOREIGN, path,
+                      "is a SQLite database but not an apcsim trace (application_id 0x%08" PRIX32 ")",
+                      (uint32_t)v);
+    rc = query_int(db, "PRAGMA user_version", &v);
+    if (rc != SQLITE_OK)
+        return refuse_sqlite(err, path, db, rc);
+    if (v != APCSIM_SCHEMA_VERSION)
+        return refuse(err, TRACE_ERR_VERSION, path,
+                      "is an apcsim trace of schema version %" G_GINT64_FORMAT "; this apcsim reads version %d",
+                      v, APCSIM_SCHEMA_VERSION);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(tables); i++) {
+        char *sql = g_strdup_printf("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '%s'",
+                                    tables[i]);
+
+        rc = query_int(db, sql, &v);
+        g_free(sql);
+        if (rc != SQLITE_OK)
+            return refuse_sqlite(err, path, db, rc);
+        if (v == 0)
+            return refuse(err, TRACE_ERR_DAMAGED, path, "is damaged: it has no table %s", tables[i]);
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(probes); i++) {
+        sqlite3_stmt *st = NULL;
+
+        rc = sqlite3_prepare_v2(db, probes[i], -1, &st, NULL);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_OK)
+            return refuse_sqlite(err, path, db, rc);
+    }
+
+    if (require_complete) {
+        sqlite3_stmt *st = NULL;
+        char *complete = NULL;
+
+        rc = sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'complete'", -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+            rc = sqlite3_step(st);
+            if (rc == SQLITE_ROW) {
+                const unsigned char *s = sqlite3_column_text(st, 0);
+
+                complete = g_strdup(s ? (const char *)s : "NULL");
+                rc = SQLITE_OK;
+            } else if (rc == SQLITE_DONE) {
+                rc = SQLITE_OK;
+            }
+        }
+        if (rc != SQLITE_OK) {
+            sqlite3_finalize(st);
+            return refuse_sqlite(err, path, db, rc);
+        }
+        sqlite3_finalize(st);
+        if (!complete || strcmp(complete, "1") != 0) {
+            int code = refuse(err, TRACE_ERR_INCOMPLETE, path,
+                              "is from a run that did not complete (meta.complete = %s)",
+                              complete ? complete : "missing");
+
+            g_free(complete);
+            return code;
+        }
+        g_free(complete);
+    }
+    return 0;
+}
+
+/*
+ * Opens `path` with SQLITE_OPEN_READONLY after the checks listed at the top
+ * of the file. Returns the connection (sqlite3_close it), or NULL with *err
+ * = "<path> <reason>" (domain TRACE_ERROR, code = the exit status) and
+ * *exit_code (if not NULL) set to the same TRACE_ERR_* value.
+ */
+struct sqlite3 *
+trace_open_readonly(const char *path, bool require_complete, int *exit_code, GError **err)
+{
+    sqlite3 *db = NULL;
+    int code, rc;
+
+    g_return_val_if_fail(path != NULL, NULL);
+
+    code = check_file(path, err);
+    if (code == 0) {
+        rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_extended_result_codes(db, 1);
+            code = check_db(db, path, require_complete, err);
+        } else {
+            code = refuse_sqlite(err, path, db, rc);
+        }
+    }
+    if (code != 0) {
+        sqlite3_close(db);
+        if (exit_code)
+            *exit_code = code;
+        return NULL;
+    }
+    if (exit_code)
+        *exit_code = 0;
+    return db;
+}
+
+static const char *
+col_text(sqlite3_stmt *st, int i, const char *if_null)
+{
+    const unsigned char *s = sqlite3_column_text(st, i);
+
+    return s ? (const char *)s : if_null;
+}
+
+static int
+dump_meta(sqlite3 *db, const char *path, FILE *out, GError **err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "SELECT key, value FROM meta ORDER BY key", -1, &st, NULL);
+
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *key = col_text(st, 0, "");
+
+        rc = SQLITE_OK;
+        if (g_str_has_prefix(key, "volatile_"))
+            continue;
+        fprintf(out, "# %s = %s\n", key, col_text(st, 1, ""));
+    }
+    if (rc != SQLITE_DONE)
+        refuse(err, TRACE_ERR_DAMAGED, path, "is damaged: %s (reading meta)", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : TRACE_ERR_DAMAGED;
+}
+
+static int
+dump_events(sqlite3 *db, const char *path, FILE *out, GError **err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "SELECT seq, t, cpu, thread, kind, detail FROM v_event ORDER BY seq",
+                                -1, &st, NULL);
+
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *detail = col_text(st, 5, "");
+        char cpu[24];
+
+        rc = SQLITE_OK;
+        if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+            g_strlcpy(cpu, "-", sizeof cpu);
+        else
+            g_snprintf(cpu, sizeof cpu, "%" G_GINT64_FORMAT, (gint64)sqlite3_column_int64(st, 2));
+        fprintf(out, "%" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %s %s %s%s%s\n",
+                (gint64)sqlite3_column_int64(st, 0), (gint64)sqlite3_column_int64(st, 1), cpu,
+                col_text(st, 3, "-"), col_text(st, 4, "?"), detail[0] ? " " : "", detail);
+    }
+    if (rc != SQLITE_DONE)
+        refuse(err, TRACE_ERR_DAMAGED, path, "is damaged: %s (reading events)", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : TRACE_ERR_DAMAGED;
+}
+
+/*
+ * The canonical text of a trace:
+ *
+ *   # key = value              every meta row except keys "volatile_*",
+ *                              sorted by key (bytewise)
+ *   seq t cpu thread KIND detail
+ *                              one line per event in seq order; t in ns; cpu
+ *                              and thread "-" when not applicable; the
+ *                              detail (and the space before it) omitted when
+ *                              empty
+ *
+ * Identical traces give byte-identical text. Incomplete traces are dumped
+ * too (their "# complete = 0" line says so); callers that want only
+ * complete ones check with trace_open_readonly first. Returns 0, a
+ * TRACE_ERR_* reading status, or TRACE_ERR_WRITE if `out` failed; *err says
+ * why.
+ */
+int
+trace_dump(const char *path, FILE *out, GError **err)
+{
+    int code = 0;
+    sqlite3 *db;
+
+    g_return_val_if_fail(path != NULL && out != NULL, TRACE_ERR_NOT_FOUND);
+
+    db = trace_open_readonly(path, false, &code, err);
+    if (!db)
+        return code;
+    code = dump_meta(db, path, out, err);
+    if (code == 0)
+        code = dump_events(db, path, out, err);
+    sqlite3_close(db);
+    if (code == 0 && (fflush(out) != 0 || ferror(out))) {
+        int e = errno;
+
+        g_set_error(err, TRACE_ERROR, TRACE_ERR_WRITE, "cannot write the dump of %s: %s", path,
+                    g_strerror(e));
+        code = TRACE_ERR_WRITE;
+    }
+    return code;
+}
