@@ -14,7 +14,7 @@ SAN     ?=
 V       ?= 0
 
 PKGS    := glib-2.0 lua5.4 sqlite3
-DEBS    := build-essential pkg-config libglib2.0-dev liblua5.4-dev libsqlite3-dev gnuplot-nox clang python3
+DEBS    := $(shell grep -v '^\#' .ci/packages.txt)
 
 ifneq ($(SAN),)
   BUILD := build-san
@@ -76,9 +76,14 @@ scenario-test: $(APCSIM)
 determinism-test: $(APCSIM)
 	$(Q)tests/determinism.sh $(APCSIM)
 
-# The whole suite: what README and .ci/run call.
+# The whole suite: what README and .ci/run call. Without SAN it also runs
+# the suite again under AddressSanitizer and UBSan (in build-san/).
 test: $(APCSIM) $(UNIT_BIN)
-	$(Q)tests/run_all.sh $(BUILD)
+ifeq ($(SAN),)
+	$(Q)tests/run_all.sh $(BUILD) with-sanitizers
+else
+	$(Q)SKIP_DETERMINISM=1 tests/run_all.sh $(BUILD)
+endif
 
 quickstart: $(APCSIM)
 	$(Q)mkdir -p results

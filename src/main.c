@@ -106,8 +106,9 @@ static void print_summary(KMACHINE *m, const char *scenario, const char *trace_p
 
 static int cmd_run(int argc, char **argv)
 {
-    char *db = NULL, *seed_s = NULL, *profile_s = NULL, **params = NULL, *chart = NULL;
-    char *max_events_s = NULL, *lua_dir = NULL;
+    g_autofree char *db = NULL, *seed_s = NULL, *profile_s = NULL, *chart = NULL;
+    g_autofree char *max_events_s = NULL, *lua_dir = NULL;
+    g_auto(GStrv) params = NULL;
     gint64 budget = 0, mem_mib = 0;
     gboolean no_trace = FALSE, quiet = FALSE;
     GOptionEntry entries[] = {
@@ -184,6 +185,7 @@ static int cmd_run(int argc, char **argv)
         char *eq = strchr(*p, '=');
         if (!eq || eq == *p) {
             fprintf(stderr, "apcsim run: --param takes NAME=VALUE, got '%s'\n", *p);
+            g_hash_table_unref(ptab);
             return EXIT_USAGE;
         }
         g_hash_table_replace(ptab, g_strndup(*p, eq - *p), g_strdup(eq + 1));
@@ -208,6 +210,9 @@ static int cmd_run(int argc, char **argv)
         ts = trace_store_open(db_path, &err);
         if (!ts) {
             fprintf(stderr, "apcsim run: %s\n", err->message);
+            g_error_free(err);
+            g_hash_table_unref(ptab);
+            g_free(db_path);
             return EXIT_USAGE;
         }
         opt.sink = trace_store_sink(ts);
@@ -225,8 +230,16 @@ static int cmd_run(int argc, char **argv)
     if (!rt) {
         fprintf(stderr, "apcsim: scenario error: %s\n", setup_err);
         g_free(setup_err);
-        if (ts)
-            trace_store_abandon(ts, NULL, NULL), g_unlink(g_strdup_printf("%s.partial", db_path));
+        if (ts) {
+            /* nothing ran: leave no file behind */
+            char *partial = NULL;
+            trace_store_abandon(ts, &partial, NULL);
+            if (partial)
+                g_unlink(partial);
+            g_free(partial);
+        }
+        g_hash_table_unref(ptab);
+        g_free(db_path);
         return EXIT_SCENARIO;
     }
     g_rt = rt;
@@ -386,7 +399,9 @@ int main(int argc, char **argv)
         return argc < 2 ? EXIT_USAGE : 0;
     }
     const char *cmd = argv[1];
-    argv[1] = g_strdup_printf("apcsim %s", cmd);
+    char prog[64];
+    snprintf(prog, sizeof prog, "apcsim %s", cmd);
+    argv[1] = prog;
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "dump") == 0)

@@ -87,7 +87,7 @@ typedef enum KTRACE_FIELD_TYPE {
     X(TR_MODE,           "MODE",           FT_NONE,    FT_MODE, "from", FT_MODE, "to", FT_NONE, "", FT_NONE, "", FT_NONE, "") \
     X(TR_SYSCALL_ENTER,  "SYSCALL_ENTER",  FT_NONE,    FT_NONE, "", FT_NONE, "", FT_NONE, "", FT_NONE, "", FT_NONE, "") \
     X(TR_SYSCALL_EXIT,   "SYSCALL_EXIT",   FT_NONE,    FT_NONE, "", FT_NONE, "", FT_NONE, "", FT_NONE, "", FT_NONE, "") \
-    X(TR_ROUTINE_BEGIN,  "ROUTINE_BEGIN",  FT_APC,     FT_ROUTINE, "routine", FT_IRQL, "irql", FT_MODE, "mode", FT_INT, "arg1", FT_INT, "arg2") \
+    X(TR_ROUTINE_BEGIN,  "ROUTINE_BEGIN",  FT_APC,     FT_ROUTINE, "routine", FT_IRQL, "irql", FT_MODE, "mode", FT_NONE, "", FT_NONE, "") \
     X(TR_ROUTINE_END,    "ROUTINE_END",    FT_APC,     FT_ROUTINE, "routine", FT_IRQL, "irql", FT_NONE, "", FT_NONE, "", FT_NONE, "") \
     X(TR_THREAD_EXIT,    "THREAD_EXIT",    FT_NONE,    FT_STATUS, "status", FT_NONE, "", FT_NONE, "", FT_NONE, "", FT_NONE, "") \
     X(TR_MARK,           "MARK",           FT_NONE,    FT_IRQL, "irql", FT_MODE, "mode", FT_NONE, "", FT_NONE, "", FT_NONE, "") \

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Determinism: `apcsim dump` of every scenario in scenarios/ and tests/scenarios/
+# must be byte-identical across two runs, across -O0 and -O2, and across gcc
+# and clang. Builds the extra configurations in their own directories.
+# Closing line: "determinism: N passed, M failed".
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+main=${1:-build/apcsim}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+builds=("$main")
+make -s OPT=-O0 BUILD=build-O0 build-O0/apcsim >/dev/null || { echo "determinism: cannot build -O0"; exit 1; }
+builds+=(build-O0/apcsim)
+if command -v clang >/dev/null; then
+  make -s CC=clang OPT=-O2 BUILD=build-clang build-clang/apcsim >/dev/null || { echo "determinism: cannot build with clang"; exit 1; }
+  builds+=(build-clang/apcsim)
+else
+  echo "determinism: clang not installed; gcc-vs-clang comparison skipped"
+fi
+pass=0; fail=0
+for f in $(ls scenarios/*.lua; find tests/scenarios -name '*.lua' | LC_ALL=C sort); do
+  args=$(sed -n 's/^-- args: *//p' "$f" | head -1)
+  ref=""
+  ok=1
+  i=0
+  for b in "${builds[@]}" "$main"; do
+    i=$((i + 1))
+    # shellcheck disable=SC2086
+    "$b" run "$f" --db "$tmp/$i.db" -q $args >/dev/null 2>&1
+    if [ ! -f "$tmp/$i.db" ]; then continue; fi
+    "$b" dump "$tmp/$i.db" | grep -v '^# scenario_sha256\|^# apcsim_version' > "$tmp/$i.txt"
+    if [ -z "$ref" ]; then ref="$tmp/$i.txt"; elif ! cmp -s "$ref" "$tmp/$i.txt"; then
+      ok=0; echo "FAIL $f: dump differs between ${builds[0]} and $b"; diff "$ref" "$tmp/$i.txt" | head -10
+    fi
+  done
+  if [ -z "$ref" ]; then echo "skip $f (no trace: scenario refused at setup)"; continue; fi
+  if [ $ok = 1 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+  rm -f "$tmp"/*.db "$tmp"/*.txt
+done
+echo "determinism: $pass passed, $fail failed (builds: ${builds[*]}, each scenario run $(( ${#builds[@]} + 1 )) times)"
+[ "$fail" -eq 0 ]

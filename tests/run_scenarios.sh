@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every scenario test (tests/scenarios/**/*.lua) and every scenario for
+# people (scenarios/*.lua) through `apcsim run`, and checks the outcome the
+# file asks for in its header comments:
+#   -- expect-exit: N              exit status (default 0)
+#   -- expect-stderr: TEXT         TEXT must appear in stderr (may repeat)
+#   -- args: ARGS                  extra arguments for apcsim run (e.g. --profile win10)
+# Closing line: "scenarios: N passed, M failed".
+set -u
+apcsim=${1:?usage: run_scenarios.sh path/to/apcsim}
+root=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0
+files=$(cd "$root" && { find tests/scenarios -name '*.lua' 2>/dev/null; ls scenarios/*.lua 2>/dev/null; } | LC_ALL=C sort)
+for f in $files; do
+  want=$(sed -n 's/^-- expect-exit: *\([0-9]*\).*/\1/p' "$root/$f" | head -1); want=${want:-0}
+  args=$(sed -n 's/^-- args: *//p' "$root/$f" | head -1)
+  # shellcheck disable=SC2086
+  (cd "$root" && timeout 120 "$apcsim" run "$f" --db "$tmp/t.db" -q $args) >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  ok=1; why=""
+  if [ "$rc" != "$want" ]; then ok=0; why="exit $rc, expected $want"; fi
+  while IFS= read -r needle; do
+    [ -z "$needle" ] && continue
+    if ! grep -qF -- "$needle" "$tmp/err"; then ok=0; why="${why:+$why; }stderr lacks: $needle"; fi
+  done < <(sed -n 's/^-- expect-stderr: *//p' "$root/$f")
+  if [ $ok = 1 ]; then
+    pass=$((pass + 1)); echo "ok   $f"
+  else
+    fail=$((fail + 1)); echo "FAIL $f: $why"; sed 's/^/     | /' "$tmp/err" | head -30
+  fi
+  rm -f "$tmp"/t.db*
+done
+echo "scenarios: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
