@@ -25,6 +25,21 @@ enum { EXIT_OK = 0, EXIT_EXPECT = 1, EXIT_USAGE = 2, EXIT_SCENARIO = 3, EXIT_BUG
 
 static LuaRuntime *volatile g_rt;
 
+/* Progress on long runs: one status line on a terminal, at most twice a second. */
+static gint64 g_progress_last;
+static bool g_progress_shown;
+static void on_progress(void *ctx, const KMACHINE *m)
+{
+    (void)ctx;
+    gint64 now = g_get_monotonic_time();
+    if (now - g_progress_last < 500000)
+        return;
+    g_progress_last = now;
+    g_progress_shown = true;
+    fprintf(stderr, "\r  simulated %.3f ms, %" PRId64 " events ...   ", m->now / 1e6, m->events);
+    fflush(stderr);
+}
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -244,8 +259,14 @@ static int cmd_run(int argc, char **argv)
     }
     g_rt = rt;
     KMACHINE *m = lua_runtime_machine(rt);
+    if (isatty(STDERR_FILENO) && !quiet) {
+        m->progress = on_progress;
+        g_progress_last = g_get_monotonic_time();
+    }
     KSTOP_REASON why = lua_runtime_run(rt);
     g_rt = NULL;
+    if (g_progress_shown)
+        fprintf(stderr, "\r%60s\r", "");
 
     int code = EXIT_OK;
     const char *expected = lua_runtime_expected_bugcheck(rt);

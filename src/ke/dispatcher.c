@@ -29,7 +29,7 @@ void ki_set_state(KMACHINE *m, KTHREAD *t, KTHREAD_STATE s)
 {
     if (t->state == s)
         return;
-    int cpu = (s == Running || t->state == Running) ? t->cpu : -1;
+    int cpu = (s == Running || t->state == Running) ? t->cpu : s == Standby ? t->standby_cpu : -1;
     ke_trace(m, TR_THREAD_STATE, cpu, t->id, -1, t->state, s,
              s == Waiting ? t->wait_reason : 0, s == Terminated ? t->exit_status : 0,
              0, NULL);
@@ -56,7 +56,7 @@ static void ki_queue_ready(KMACHINE *m, KPRCB *c, KTHREAD *t, bool head)
     c->ready_summary |= 1u << t->priority;
     t->ready_cpu = c->number;
     t->preempted = false;
-    ke_trace(m, TR_THREAD_STATE, -1, t->id, -1, t->state, Ready, 0, 0, head ? 1 : 0, NULL);
+    ke_trace(m, TR_THREAD_STATE, c->number, t->id, -1, t->state, Ready, 0, 0, head ? 1 : 0, NULL);
     t->state = Ready;
 }
 

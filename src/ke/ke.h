@@ -398,6 +398,8 @@ struct KMACHINE {
     GPtrArray *sched;               /* KSCHED* of at()/every() */
     int64_t pending_scheduled;      /* at() and finite every() runs still to come */
     volatile int interrupted;       /* set by a signal handler */
+    void (*progress)(void *ctx, const KMACHINE *m);  /* called every 65536 events, may be NULL */
+    void *progress_ctx;
 };
 
 /* A scenario DPC scheduled with at()/every(). */

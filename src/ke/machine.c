@@ -354,6 +354,8 @@ KSTOP_REASON ke_machine_run(KMACHINE *m)
         }
         if (ev.kind != EV_TICK) {
             m->events++;
+            if ((m->events & 0xFFFF) == 0 && m->progress)
+                m->progress(m->progress_ctx, m);
             if (m->cfg.max_events > 0 && m->events > m->cfg.max_events) {
                 m->stop = StopMaxEvents;
                 break;

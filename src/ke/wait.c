@@ -17,8 +17,8 @@
  * with the same due time (W4: the remaining time shrinks), anything else
  * is returned.
  *
- * Simplification: the dispatcher lock (SYNCH_LEVEL) is not traced as an
- * IRQL change inside the loop; nothing can interleave with one step here.
+ * The loop runs at SYNCH_LEVEL (the dispatcher lock); W1.1 drops to
+ * WaitIrql to let the APC interrupt in and raises again on restart.
  */
 #include "ke/ke.h"
 
@@ -58,10 +58,19 @@ void ke_wait_begin(KMACHINE *m, const KWAIT_ARGS *a)
     w->timeout = a->timeout;
     w->due = a->timeout < 0 ? SIM_TIME_NEVER : m->now + a->timeout;
     w->timer_event = 0;
+    /* The objects, by id, for replay (the detail shows the first by name). */
+    char ids[KE_MAX_WAIT_OBJECTS * 12] = "";
+    size_t n = 0;
+    for (int i = 0; i < a->count && n < sizeof ids - 12; i++)
+        n += (size_t)snprintf(ids + n, sizeof ids - n, "%s%d", i ? "," : "", a->objects[i]->id);
     ke_trace(m, TR_WAIT_BEGIN, c->number, t->id, a->count ? a->objects[0]->id : -1, a->wait_type, a->mode,
-             a->alertable, a->timeout, a->count, NULL);
+             a->alertable, a->timeout, a->count, a->count > 1 ? ids : NULL);
     KFRAME *f = ke_push_frame(m, t, FRAME_WAIT);
     f->saved_irql = c->irql;        /* WaitIrql */
+    /* The wait runs with the dispatcher database locked (SYNCH_LEVEL): no
+     * interrupt can come between a signal made "with Wait = TRUE" and the
+     * wait that follows it (SignalObjectAndWait). */
+    ki_set_irql(m, c, SYNCH_LEVEL);
 }
 
 static void ki_unlink_wait_blocks(KTHREAD *t)
@@ -122,7 +131,7 @@ static NTSTATUS ki_test_objects(KMACHINE *m, KTHREAD *t, KWAIT *w)
     return abandoned ? STATUS_ABANDONED_WAIT_0 : STATUS_WAIT_0;
 }
 
-enum { W_LOOP = 0, W_RESUMED, W_AFTER_K2 };
+enum { W_LOOP = 0, W_RESUMED, W_AFTER_K2, W_RESTART };
 
 static KSTEP ki_wait_done(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f, NTSTATUS status)
 {
@@ -156,13 +165,17 @@ KSTEP ki_run_wait(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
     KWAIT *w = t->wait;
     KIRQL wait_irql = f->saved_irql;
     switch (f->pc) {
+    case W_RESTART:
+        ki_set_irql(m, c, SYNCH_LEVEL);
+        f->pc = W_LOOP;
+        /* fall through */
     case W_LOOP: {
         /* W1.1: pending kernel APCs are delivered before anything else. */
         if (t->apc_state.kernel_apc_pending && t->special_apc_disable == 0 && wait_irql < APC_LEVEL) {
             ki_request_software_interrupt(m, c, APC_LEVEL);
             ki_set_irql(m, c, wait_irql);
-            if (ki_swint_deliverable(c))
-                return STEP_CONTINUE;   /* the APC interrupt runs, then we restart here */
+            f->pc = W_RESTART;
+            return STEP_CONTINUE;       /* the APC interrupt runs, then we restart */
         }
         /* W1.2: objects first. */
         NTSTATUS st = ki_test_objects(m, t, w);
@@ -234,7 +247,7 @@ KSTEP ki_run_wait(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         if (st == STATUS_KERNEL_APC) {
             /* W4: transparent; restart with the same due time. */
             f->pc = W_LOOP;
-            ki_set_irql(m, c, wait_irql);
+            ki_set_irql(m, c, SYNCH_LEVEL);
             return STEP_CONTINUE;
         }
         return ki_wait_done(m, c, t, f, st);

@@ -589,8 +589,8 @@ test_format_examples(void)
     check_detail(R(.kind = TR_OBJECT_CREATE, .obj = -1, .a = TimerNotificationObject, .b = 0,
                    .c = 1, .d = 0), nm, "- type=NotificationTimer signal=0 limit=1 subtype=0");
     check_detail(R(.kind = TR_ROUTINE_BEGIN, .obj = 1000, .a = RtNormalRoutine, .b = PASSIVE_LEVEL,
-                   .c = UserMode, .d = 1, .e = 2), nm,
-                 "apc1 routine=NormalRoutine irql=PASSIVE_LEVEL mode=UserMode arg1=1 arg2=2");
+                   .c = UserMode), nm,
+                 "apc1 routine=NormalRoutine irql=PASSIVE_LEVEL mode=UserMode");
     check_detail(R(.kind = TR_PRIORITY, .a = 8, .b = 10, .c = PrioUnwaitBoost, .d = 0), nm,
                  "from=8 to=10 reason=unwait-boost prio_dec=0");
     check_detail(R(.kind = 999, .obj = -1, .a = 1, .text = "x\ty"), nm, "obj=-1 a=1 b=0 c=0 d=0 e=0 x\\ty");
