@@ -112,3 +112,67 @@ end
 
 INFINITE = nil
 STATUS_WAIT_0 = "STATUS_WAIT_0"
+
+QUEUE_USER_APC_FLAGS_NONE = "QUEUE_USER_APC_FLAGS_NONE"
+QUEUE_USER_APC_FLAGS_SPECIAL_USER_APC = "QUEUE_USER_APC_FLAGS_SPECIAL_USER_APC"
+
+--- NtQueueApcThreadEx(t, flags, fn, ctx, a1, a2): flags QUEUE_USER_APC_FLAGS_SPECIAL_USER_APC asks
+--- for a special user APC (SU1): supported by the win10 profile only, else STATUS_NOT_SUPPORTED.
+function NtQueueApcThreadEx(t, flags, fn, ctx, a1, a2)
+  local special = flags == QUEUE_USER_APC_FLAGS_SPECIAL_USER_APC or flags == 1
+  if not special and flags ~= nil and flags ~= QUEUE_USER_APC_FLAGS_NONE and flags ~= 0 then
+    error("NtQueueApcThreadEx: unknown flags " .. tostring(flags), 2)
+  end
+  return service("NtQueueApcThreadEx", function()
+    if special and current_profile() ~= "win10" then
+      return "STATUS_NOT_SUPPORTED"                 -- SU3, Profiles table
+    end
+    local apc = KeInitializeApc { thread = t, mode = "UserMode", normal_routine = fn, context = ctx,
+                                  name = special and "SpecialUserApc" or "UserApc" }
+    if special then __special_user_apc(apc) end
+    if KeInsertQueueApc(apc, a1, a2, 0) then return "STATUS_SUCCESS" end
+    return "STATUS_UNSUCCESSFUL"
+  end)
+end
+
+--- NtReadFile-style asynchronous request with an APC completion routine
+--- (IO2): returns the IRP; a driver (an at() callback) completes it with
+--- IoCompleteRequest(irp, boost).
+function NtReadFileEx(irp_or_nil, completion)
+  return service("NtReadFile", function()
+    if irp_or_nil ~= nil then return irp_or_nil end
+    return irp { thread = current_thread(), completion = completion }
+  end)
+end
+
+--- NtSetTimer with an APC routine (SetWaitableTimer): the timer DPC queues
+--- the routine to the calling thread as a user APC at each expiry.
+function NtSetTimer(t, due, period, routine, arg)
+  return service("NtSetTimer", function()
+    local apc
+    if routine then
+      apc = KeInitializeApc { thread = current_thread(), mode = "UserMode", name = "TimerApc",
+                              normal_routine = function(ctx) routine(ctx) end, context = arg }
+    end
+    KeSetTimer(t, due, period or 0, apc)
+    return "STATUS_SUCCESS"
+  end)
+end
+
+function NtCancelTimer(t)
+  return service("NtCancelTimer", function() KeCancelTimer(t) return "STATUS_SUCCESS" end)
+end
+
+--- NtSignalAndWaitForSingleObject: the signal keeps the dispatcher lock for
+--- the wait (Wait = TRUE), so nothing runs in between.
+function NtSignalAndWaitForSingleObject(s, w, alertable, timeout)
+  return service("NtSignalAndWaitForSingleObject", function(prev)
+    local k = s.kind
+    if k == "event" then KeSetEvent(s, 1, true)
+    elseif k == "semaphore" then KeReleaseSemaphore(s, 1, 1, true)
+    elseif k == "mutant" then KeReleaseMutant(s, 1, true)
+    elseif k == "mutex" then KeReleaseMutex(s, 1, true)
+    else error("SignalObjectAndWait: cannot signal a " .. tostring(k), 3) end
+    return KeWaitForSingleObject(w, wait_opts(prev, alertable, timeout))
+  end)
+end

@@ -66,3 +66,31 @@ function ReleaseMutex(m) NtReleaseMutant(m) return true end
 function QueueUserAPC(fn, t, data)
   return NtQueueApcThread(t, function(ctx) fn(ctx) end, data) == "STATUS_SUCCESS"
 end
+
+function QueueUserAPC2(fn, t, data, flags)
+  return NtQueueApcThreadEx(t, flags, function(ctx) fn(ctx) end, data) == "STATUS_SUCCESS"
+end
+
+--- ReadFileEx(irp_or_nil, completion): start an asynchronous read whose
+--- completion routine runs as a user APC (IO2, IO3). Returns TRUE and the IRP.
+function ReadFileEx(irp_or_nil, completion)
+  local irp = NtReadFileEx(irp_or_nil, completion)
+  return true, irp
+end
+
+--- SetWaitableTimer(t, due_ms, period_ms, completion, arg): the completion
+--- routine runs as a user APC of the calling thread at each expiry.
+function SetWaitableTimer(t, due, period, completion, arg)
+  NtSetTimer(t, ms_to_ns(due) or 0, ms_to_ns(period or 0) or 0, completion, arg)
+  return true
+end
+
+function CancelWaitableTimer(t) NtCancelTimer(t) return true end
+
+function SignalObjectAndWait(s, w, ms, alertable)
+  local st = NtSignalAndWaitForSingleObject(s, w, alertable, ms_to_ns(ms))
+  while st == "STATUS_ALERTED" do
+    st = NtWaitForSingleObject(w, alertable, ms_to_ns(ms))
+  end
+  return win32_wait_result(st)
+end

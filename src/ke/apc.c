@@ -284,7 +284,7 @@ static void ki_call_begin(KMACHINE *m, KAPC *apc, KAPC_CALL *call)
     call->normal_context = apc->normal_context;
     call->system_argument2 = apc->system_argument2;
     call->apc_mode = apc->apc_mode;
-    if (apc->internal == ApcScenario && m->runner.call_begin)
+    if (apc->lua_record && m->runner.call_begin)
         call->id = m->runner.call_begin(m->runner.ctx, apc);
 }
 
@@ -320,16 +320,22 @@ static bool ki_check_kr_irql(KMACHINE *m, KPRCB *c, KAPC_CALL *call)
     return false;
 }
 
-/* What a built-in KR does (no scenario code). Returns true if it is done
- * with the call synchronously. */
-void ki_builtin_kernel_routine(KMACHINE *m, KTHREAD *t, KAPC_CALL *call);
-void ki_builtin_kernel_routine(KMACHINE *m, KTHREAD *t, KAPC_CALL *call)
+/* What a built-in KR does (no scenario code), synchronously at APC_LEVEL. */
+static void ki_builtin_kernel_routine(KMACHINE *m, KTHREAD *t, KAPC_CALL *call)
 {
-    (void)m;
-    (void)t;
-    (void)call;
-    /* KiSuspendNop, PsExitSpecialApc (kernel phase): nothing (S1, T3).
-     * The others come with the suspend, exit and I/O issues. */
+    int cpu = t->cpu;
+    ke_trace(m, TR_ROUTINE_BEGIN, cpu, t->id, call->apc->id, RtKernelRoutine, m->cpu[cpu].irql, KernelMode, 0, 0,
+             NULL);
+    switch ((KAPC_INTERNAL)call->internal) {
+    case ApcIoCompletion:
+        ki_io_kernel_routine(m, t, call);   /* IopCompleteRequest (IO2) */
+        break;
+    case ApcSuspend:                        /* KiSuspendNop (S1) */
+    case ApcExit:                           /* PsExitSpecialApc, kernel phase (T3) */
+    case ApcScenario:
+        break;
+    }
+    ke_trace(m, TR_ROUTINE_END, cpu, t->id, call->apc->id, RtKernelRoutine, m->cpu[cpu].irql, 0, 0, 0, NULL);
 }
 
 KSTEP ki_run_deliver_apc(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)

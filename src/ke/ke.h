@@ -188,6 +188,8 @@ struct KAPC {
     bool inserted;                  /* A5 */
     bool special_user;              /* SU1 (win10) */
     bool freed;                     /* the scenario's handle is stale */
+    bool lua_record;                /* the runner holds its routines/context (call_begin) */
+    void *owner;                    /* built-in APCs: the KIRP, ... */
     int64_t normal_context;         /* for built-in APCs: exit status, IRP id... */
     int64_t system_argument2;       /* built-in APCs: phase markers (T3) */
 };
@@ -204,6 +206,19 @@ typedef struct KAPC_CALL {
     int64_t system_argument2;
     uint8_t apc_mode;
 } KAPC_CALL;
+
+/* An I/O request packet, as far as APCs see it (IO1-IO3). */
+typedef struct KIRP {
+    int32_t id;
+    char *name;
+    KTHREAD *thread;                /* the requester */
+    KAPC *apc;                      /* the embedded KAPC (Tail.Apc) */
+    KEVENT *event;                  /* UserEvent, may be NULL */
+    uint8_t environment;            /* ApcEnvironment recorded in the IRP */
+    bool has_completion;            /* a user APC routine was supplied (ReadFileEx) */
+    bool pending;                   /* not completed yet */
+    int64_t boost;
+} KIRP;
 
 /* ---- threads and processes --------------------------------------------- */
 
@@ -265,6 +280,8 @@ struct KTHREAD {
     bool terminating;               /* the Terminated flag of T2 */
     GQueue mutant_list;             /* owned mutants (for abandonment / KMUTEX check) */
     KAPC_CALL *user_dispatch;       /* D4: a user APC to run on the way to user mode */
+    bool wait_next;                 /* a signal "with Wait = TRUE" holds the dispatcher lock */
+    uint8_t wait_next_irql;         /* the IRQL before it (the WaitIrql of the wait to come) */
 
     /* execution */
     KFRAME *frames;                 /* stack; frames[nframes-1] is on top */
@@ -376,6 +393,7 @@ struct KMACHINE {
     GPtrArray *processes;
     GPtrArray *apcs;                /* KAPC* by creation */
     GPtrArray *dpcs;
+    GPtrArray *irps;
     KPROCESS *system_process;
     int32_t next_id;                /* threads, objects, processes */
     int32_t next_apc_id;            /* APCs and DPCs */
@@ -561,6 +579,15 @@ void ki_set_uap(KMACHINE *m, KTHREAD *t, KAPC_STATE *s, bool v);
 void ki_set_alerted(KMACHINE *m, KTHREAD *t, int mode, bool v);
 /* W2 alertability test; returns 0 or STATUS_ALERTED / STATUS_USER_APC. */
 NTSTATUS ki_check_alertability(KMACHINE *m, KTHREAD *t, bool alertable, KPROCESSOR_MODE wait_mode);
+
+/* io.c (IO1-IO3) */
+KIRP *ke_irp_create(KMACHINE *m, const char *name, KTHREAD *t, KEVENT *event, bool has_completion,
+                    KAPC_ENVIRONMENT env);
+bool IoCompleteRequest(KMACHINE *m, KIRP *irp, int boost);
+void ki_io_kernel_routine(KMACHINE *m, KTHREAD *t, KAPC_CALL *call);
+/* KeSetEvent & co. with Wait = TRUE: keep the dispatcher lock (SYNCH_LEVEL)
+ * for the wait that must follow at once (SignalObjectAndWait). */
+void ki_wait_next_begin(KMACHINE *m);
 
 /* syscall / user-mode transitions (usermode.c) */
 void ke_syscall_enter(KMACHINE *m, const char *name);

@@ -125,6 +125,7 @@ KMACHINE *ke_machine_new(const KCONFIG *cfg, KTRACE_SINK sink, KRUNNER runner)
     m->processes = g_ptr_array_new();
     m->apcs = g_ptr_array_new();
     m->dpcs = g_ptr_array_new();
+    m->irps = g_ptr_array_new();
     m->sched = g_ptr_array_new_with_free_func(g_free);
     m->next_id = 1;
     m->next_apc_id = 1;
@@ -191,6 +192,12 @@ void ke_machine_free(KMACHINE *m)
     g_ptr_array_free(m->objects, TRUE);
     g_ptr_array_free(m->by_id, TRUE);
     g_ptr_array_free(m->processes, TRUE);
+    for (guint i = 0; i < m->irps->len; i++) {
+        KIRP *irp = m->irps->pdata[i];
+        g_free(irp->name);
+        g_free(irp);
+    }
+    g_ptr_array_free(m->irps, TRUE);
     g_ptr_array_free(m->apcs, TRUE);
     g_ptr_array_free(m->dpcs, TRUE);
     g_ptr_array_free(m->sched, TRUE);

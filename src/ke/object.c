@@ -335,6 +335,11 @@ void ki_timer_expire(KMACHINE *m, KTIMER *tm)
     ke_trace(m, TR_TIMER_EXPIRE, 0, m->cpu[0].current->id, tm->header.id, 0, 0, 0, 0, 0, NULL);
     ki_set_signal_state(m, &tm->header, 1);
     ki_signal_object(m, &tm->header, 0);
+    /* The timer DPC queues the timer's user APC (SetWaitableTimer's
+     * completion routine) to the thread that set it; an APC still queued
+     * from the previous period is not queued twice (I2). */
+    if (tm->apc)
+        KeInsertQueueApc(m, tm->apc, 0);
     if (tm->period > 0)
         ki_timer_arm(m, tm, tm->due + tm->period, tm->header.id);
 }

@@ -32,7 +32,7 @@ void ke_wait_begin(KMACHINE *m, const KWAIT_ARGS *a)
 {
     KTHREAD *t = m->running;
     KPRCB *c = m->running_cpu;
-    if (c->irql > DISPATCH_LEVEL) {
+    if (c->irql > DISPATCH_LEVEL && !(t->wait_next && t->wait_next_irql <= DISPATCH_LEVEL)) {
         KeBugCheckEx(m, BUGCODE_IRQL_NOT_LESS_OR_EQUAL, 0, c->irql, 0, 0);
         return;
     }
@@ -67,6 +67,11 @@ void ke_wait_begin(KMACHINE *m, const KWAIT_ARGS *a)
              a->alertable, a->timeout, a->count, a->count > 1 ? ids : NULL);
     KFRAME *f = ke_push_frame(m, t, FRAME_WAIT);
     f->saved_irql = c->irql;        /* WaitIrql */
+    if (t->wait_next) {
+        /* after a signal with Wait = TRUE: the lock is held already */
+        f->saved_irql = t->wait_next_irql;
+        t->wait_next = false;
+    }
     /* The wait runs with the dispatcher database locked (SYNCH_LEVEL): no
      * interrupt can come between a signal made "with Wait = TRUE" and the
      * wait that follows it (SignalObjectAndWait). */

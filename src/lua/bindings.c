@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static struct KAPC *rt_apc_of(lua_State *L, int idx);
+
 /* ---- small helpers --------------------------------------------------------- */
 
 static int64_t rt_checktime(lua_State *L, int idx, const char *what)
@@ -204,6 +206,18 @@ static int k_status(lua_State *L, int st, lua_KContext ctx)
         return rt_stopped(L);
     rt_push_status(L, (NTSTATUS)rt->m->running->frame_result);
     return 1;
+}
+
+/* A signal with Wait = TRUE keeps the dispatcher lock for the wait that must
+ * follow (no yield, no preemption in between); otherwise finish normally. */
+static int rt_signal_finish(lua_State *L, int32_t old, bool wait)
+{
+    if (wait) {
+        ki_wait_next_begin(rt_get(L)->m);
+        lua_pushinteger(L, old);
+        return 1;
+    }
+    return rt_finish(L, old, k_int);
 }
 
 static KTHREAD *rt_thread_of(lua_State *L, int idx)
@@ -637,8 +651,9 @@ static int l_KeSetEvent(lua_State *L)
     rt_require_kernel(L, "KeSetEvent");
     KEVENT *e = rt_event_of(L, 1);
     int inc = (int)luaL_optinteger(L, 2, 0);
+    bool wait = lua_toboolean(L, 3);
     int32_t old = KeSetEvent(rt_get(L)->m, e, inc);
-    return rt_finish(L, old, k_int);
+    return rt_signal_finish(L, old, wait);
 }
 
 static int l_KeResetEvent(lua_State *L)
@@ -666,11 +681,12 @@ static int l_KeReleaseSemaphore(lua_State *L)
     int inc = (int)luaL_optinteger(L, 2, 0);
     lua_Integer n = luaL_optinteger(L, 3, 1);
     NTSTATUS st;
+    bool wait = lua_toboolean(L, 4);
     int32_t old = KeReleaseSemaphore(rt_get(L)->m, s, inc, (int32_t)n, &st);
     if (st != STATUS_SUCCESS)
         return rt_error(L, "KeReleaseSemaphore(%s, n=%lld): count would exceed the limit %d "
                            "(STATUS_SEMAPHORE_LIMIT_EXCEEDED)", s->header.name, (long long)n, s->limit);
-    return rt_finish(L, old, k_int);
+    return rt_signal_finish(L, old, wait);
 }
 
 static int rt_release_mutant(lua_State *L, const char *fn, int kind)
@@ -681,12 +697,13 @@ static int rt_release_mutant(lua_State *L, const char *fn, int kind)
         return rt_error(L, "%s: argument #1: expected a %s", fn, kind == H_MUTEX ? "mutex" : "mutant");
     KMUTANT *mu = (KMUTANT *)ke_object_by_id(rt_get(L)->m, h->id);
     int inc = (int)luaL_optinteger(L, 2, 0);
+    bool wait = lua_toboolean(L, 3);
     NTSTATUS st;
     int32_t old = KeReleaseMutant(rt_get(L)->m, mu, inc, false, &st);
     if (st != STATUS_SUCCESS)
         return rt_error(L, "%s(%s): the calling thread does not own it (STATUS_MUTANT_NOT_OWNED)", fn,
                         mu->header.name);
-    return rt_finish(L, old, k_int);
+    return rt_signal_finish(L, old, wait);
 }
 static int l_KeReleaseMutex(lua_State *L) { return rt_release_mutant(L, "KeReleaseMutex", H_MUTEX); }
 static int l_KeReleaseMutant(lua_State *L) { return rt_release_mutant(L, "KeReleaseMutant", H_MUTANT); }
@@ -700,7 +717,10 @@ static int l_KeSetTimer(lua_State *L)
     int64_t period = rt_opttime(L, 3, 0, "KeSetTimer period");
     if (due < 0 || period < 0)
         return rt_error(L, "KeSetTimer: due and period must be >= 0 (relative ns)");
-    bool was = KeSetTimer(rt_get(L)->m, tm, due, period, NULL);
+    KAPC *apc = lua_isnoneornil(L, 4) ? NULL : rt_apc_of(L, 4);
+    if (apc && apc->apc_mode != UserMode)
+        return rt_error(L, "KeSetTimer: the timer APC must be a user-mode APC");
+    bool was = KeSetTimer(rt_get(L)->m, tm, due, period, apc);
     return rt_finish(L, was, k_bool);
 }
 
@@ -726,7 +746,7 @@ static int l_KeSetPriorityThread(lua_State *L)
 
 /* ---- APCs ---------------------------------------------------------------------- */
 
-static KAPC *rt_apc_of(lua_State *L, int idx)
+static struct KAPC *rt_apc_of(lua_State *L, int idx)
 {
     RtHandle *h = rt_check_handle(L, idx, H_APC, "an APC");
     KMACHINE *m = rt_get(L)->m;
@@ -786,6 +806,7 @@ static int l_KeInitializeApc(lua_State *L)
         name = namebuf;
     }
     KAPC *apc = KeInitializeApc(rt->m, t, (KAPC_ENVIRONMENT)env, mode, has_nr, has_rr, name);
+    apc->lua_record = true;
     /* The scenario side of the APC: routines and context (A1-A3). */
     lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_apcs);
     lua_createtable(L, 0, 6);
@@ -883,6 +904,100 @@ static int l_KeInsertQueueDpc(lua_State *L)
     KDPC *d = ke_dpc_create(rt->m, name, code);
     bool ok = KeInsertQueueDpc(rt->m, d, (int)cpu);
     return rt_finish(L, ok, k_bool);
+}
+
+static KIRP *rt_irp_of(lua_State *L, int idx)
+{
+    RtHandle *h = rt_check_handle(L, idx, H_IRP, "an IRP");
+    KMACHINE *m = rt_get(L)->m;
+    return m->irps->pdata[h->id - 1];
+}
+
+/* irp{thread, completion, event, environment, name} */
+static int l_irp(lua_State *L)
+{
+    LuaRuntime *rt = rt_get(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const allowed[] = { "thread", "completion", "event", "environment", "name", NULL };
+    rt_check_fields(L, 1, "irp", allowed);
+    KMACHINE *m = rt_machine(rt);
+    lua_getfield(L, 1, "thread");
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        if (!m->running)
+            return rt_error(L, "irp{}: a thread is required outside simulated code");
+        rt_push_handle(L, H_THREAD, m->running->id);
+    }
+    KTHREAD *t = rt_thread_of(L, lua_gettop(L));
+    lua_pop(L, 1);
+    KEVENT *e = NULL;
+    lua_getfield(L, 1, "event");
+    if (!lua_isnil(L, -1))
+        e = rt_event_of(L, lua_gettop(L));
+    lua_pop(L, 1);
+    lua_getfield(L, 1, "completion");
+    bool has_completion = !lua_isnil(L, -1);
+    if (has_completion && !lua_isfunction(L, -1))
+        return rt_error(L, "irp{}: completion must be a function");
+    lua_pop(L, 1);
+    const char *envs = rt_field_string(L, 1, "environment", "CurrentApcEnvironment");
+    int env = -1;
+    for (int i = 0; i < 4; i++)
+        if (strcmp(envs, nt_env_name(i)) == 0)
+            env = i;
+    if (env < 0 || env == InsertApcEnvironment)
+        return rt_error(L, "irp{}: environment \"%s\" (Original, Attached or Current)", envs);
+    char namebuf[32];
+    const char *name = rt_field_string(L, 1, "name", NULL);
+    if (!name) {
+        snprintf(namebuf, sizeof namebuf, "irp%u", m->irps->len + 1);
+        name = namebuf;
+    }
+    KIRP *irp = ke_irp_create(m, name, t, e, has_completion, (KAPC_ENVIRONMENT)env);
+    irp->apc->lua_record = true;
+    rt_push_handle(L, H_IRP, irp->id);
+    int h = lua_gettop(L);
+    /* the completion routine is called (dwErrorCode, dwNumberOfBytesTransfered, irp) */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_apcs);
+    lua_createtable(L, 0, 4);
+    lua_getfield(L, 1, "completion");
+    lua_setfield(L, -2, "normal_routine");
+    lua_pushinteger(L, 0);
+    lua_setfield(L, -2, "context");
+    lua_pushinteger(L, 0);
+    lua_setfield(L, -2, "arg1");
+    lua_pushvalue(L, h);
+    lua_setfield(L, -2, "arg2");
+    lua_rawseti(L, -2, irp->apc->id);
+    lua_pop(L, 1);
+    return 1;
+}
+
+static int l_IoCompleteRequest(lua_State *L)
+{
+    rt_require_kernel(L, "IoCompleteRequest");
+    KIRP *irp = rt_irp_of(L, 1);
+    int boost = (int)luaL_optinteger(L, 2, 0);
+    if (!irp->pending)
+        return rt_error(L, "IoCompleteRequest(%s): the IRP was completed already", irp->name);
+    bool ok = IoCompleteRequest(rt_get(L)->m, irp, boost);
+    return rt_finish(L, ok, k_bool);
+}
+
+/* Mark an initialized APC as a special user APC (SU1; NtQueueApcThreadEx). */
+static int l_special_user_apc(lua_State *L)
+{
+    KAPC *apc = rt_apc_of(L, 1);
+    if (apc->apc_mode != UserMode || apc->inserted)
+        return rt_error(L, "only a user-mode APC that is not inserted can be made special");
+    apc->special_user = true;
+    return 0;
+}
+
+static int l_profile(lua_State *L)
+{
+    lua_pushstring(L, ke_profile_name(rt_machine(rt_get(L))->cfg.profile));
+    return 1;
 }
 
 /* ---- scheduling and observing -------------------------------------------------- */
@@ -1152,6 +1267,8 @@ void rt_register_bindings(LuaRuntime *rt)
         { "KeRemoveQueueApc", l_KeRemoveQueueApc }, { "KeFlushQueueApc", l_KeFlushQueueApc },
         { "KeAlertThread", l_KeAlertThread }, { "KeTestAlertThread", l_KeTestAlertThread },
         { "KeInsertQueueDpc", l_KeInsertQueueDpc },
+        { "irp", l_irp }, { "IoCompleteRequest", l_IoCompleteRequest },
+        { "__special_user_apc", l_special_user_apc }, { "current_profile", l_profile },
         { "at", l_at }, { "every", l_every }, { "mark", l_mark }, { "expect", l_expect },
         { "expect_bugcheck", l_expect_bugcheck }, { "state", l_state }, { "param", l_param }, { "now", l_now },
         { "current_thread", l_current_thread }, { "current_cpu", l_current_cpu },

@@ -134,6 +134,8 @@ static const char *rt_handle_name(LuaRuntime *rt, RtHandle *h)
         return "?";
     case H_STACKSTATE:
         return "KAPC_STATE";
+    case H_IRP:
+        return h->id >= 1 && (guint)h->id <= m->irps->len ? ((KIRP *)m->irps->pdata[h->id - 1])->name : "?";
     default: {
         DISPATCHER_HEADER *d = ke_object_by_id(m, h->id);
         return d ? d->name : "?";
