@@ -176,3 +176,31 @@ function NtSignalAndWaitForSingleObject(s, w, alertable, timeout)
     return KeWaitForSingleObject(w, wait_opts(prev, alertable, timeout))
   end)
 end
+
+--- NtSuspendThread(t) / NtResumeThread(t): the previous count, then the status.
+function NtSuspendThread(t)
+  return service("NtSuspendThread", function()
+    if state(t).state == "Terminated" then return -1, "STATUS_THREAD_IS_TERMINATING" end
+    return KeSuspendThread(t), "STATUS_SUCCESS"
+  end)
+end
+
+function NtResumeThread(t)
+  return service("NtResumeThread", function()
+    return KeResumeThread(t), "STATUS_SUCCESS"
+  end)
+end
+
+function NtAlertResumeThread(t)
+  return service("NtAlertResumeThread", function()
+    return KeAlertResumeThread(t), "STATUS_SUCCESS"
+  end)
+end
+
+--- NtTerminateThread(t, status): on the caller itself the thread ends at once (T1);
+--- on another thread it queues the exit APC (T2) and returns without waiting.
+function NtTerminateThread(t, status)
+  return service("NtTerminateThread", function()
+    return PsTerminateThread(t or current_thread(), status or 0)
+  end)
+end

@@ -94,3 +94,19 @@ function SignalObjectAndWait(s, w, ms, alertable)
   end
   return win32_wait_result(st)
 end
+
+function SuspendThread(t)
+  local n = NtSuspendThread(t)
+  return n
+end
+
+function ResumeThread(t)
+  local n = NtResumeThread(t)
+  return n
+end
+
+function TerminateThread(t, code)
+  return NtTerminateThread(t, code or 0) == "STATUS_SUCCESS"
+end
+
+function ExitThread(code) NtTerminateThread(current_thread(), code or 0) end

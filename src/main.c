@@ -89,7 +89,7 @@ static void print_summary(KMACHINE *m, const char *scenario, const char *trace_p
         char detail[160] = "";
         if (t->state == Terminated) {
             const char *sn = nt_status_name(t->exit_status);
-            if (sn && t->exit_status != 0)
+            if (sn && (uint32_t)t->exit_status >= 0x40000000u)
                 snprintf(detail, sizeof detail, "exit %s", sn);
             else
                 snprintf(detail, sizeof detail, "exit %d", (int)t->exit_status);

@@ -330,8 +330,11 @@ static void ki_builtin_kernel_routine(KMACHINE *m, KTHREAD *t, KAPC_CALL *call)
     case ApcIoCompletion:
         ki_io_kernel_routine(m, t, call);   /* IopCompleteRequest (IO2) */
         break;
+    case ApcExit:                           /* PsExitSpecialApc (T3, T4) */
+        if (ki_exit_kernel_routine(m, t, call))
+            return;                         /* PspExitThread: never returns */
+        break;
     case ApcSuspend:                        /* KiSuspendNop (S1) */
-    case ApcExit:                           /* PsExitSpecialApc, kernel phase (T3) */
     case ApcScenario:
         break;
     }
@@ -400,6 +403,14 @@ KSTEP ki_run_deliver_apc(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         ki_set_kaip(m, t, true);
         ki_set_irql(m, c, PASSIVE_LEVEL);
         f->pc = DA_AFTER_NK_NR;
+        if (d->call.internal == ApcSuspend) {
+            ki_suspend_normal_routine(m, t);        /* KiSuspendThread: a wait (S1) */
+            return STEP_CONTINUE;
+        }
+        if (d->call.internal == ApcExit) {
+            ki_exit_normal_routine(m, t, &d->call); /* PspExitNormalApc (T3) */
+            return STEP_CONTINUE;
+        }
         ki_push_routine(m, t, &d->call, RtNormalRoutine);
         return STEP_CONTINUE;
     case DA_AFTER_NK_NR:

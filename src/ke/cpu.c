@@ -107,6 +107,7 @@ static KSTEP ki_step(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
     case FRAME_USER_APC:     return ki_run_user_apc(m, c, t, f);
     case FRAME_CHECK_APC:    return ki_run_check_apc(m, c, t, f);
     case FRAME_EXIT_THREAD:  return ki_run_exit_thread(m, c, t, f);
+    case FRAME_DETACH:       return ki_run_detach(m, c, t, f);
     case FRAME_SPIN:
         ke_pop_frame(m, t, t->frame_result);    /* its time has been spent */
         return STEP_CONTINUE;

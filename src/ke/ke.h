@@ -130,6 +130,7 @@ typedef enum KFRAME_KIND {
     FRAME_SPIN,             /* kernel time with nothing else: context-switch cost */
     FRAME_CHECK_APC,        /* KiCheckForKernelApcDelivery at PASSIVE (R6) */
     FRAME_EXIT_THREAD,      /* PspExitThread (T5) */
+    FRAME_DETACH,           /* KeDetachProcess / KeUnstackDetachProcess (E5, E6) */
     FRAME__COUNT
 } KFRAME_KIND;
 
@@ -394,6 +395,7 @@ struct KMACHINE {
     GPtrArray *apcs;                /* KAPC* by creation */
     GPtrArray *dpcs;
     GPtrArray *irps;
+    GPtrArray *stack_states;        /* KAPC_STATE_BUF* of KeStackAttachProcess */
     KPROCESS *system_process;
     int32_t next_id;                /* threads, objects, processes */
     int32_t next_apc_id;            /* APCs and DPCs */
@@ -580,6 +582,36 @@ void ki_set_alerted(KMACHINE *m, KTHREAD *t, int mode, bool v);
 /* W2 alertability test; returns 0 or STATUS_ALERTED / STATUS_USER_APC. */
 NTSTATUS ki_check_alertability(KMACHINE *m, KTHREAD *t, bool alertable, KPROCESSOR_MODE wait_mode);
 
+/* suspend.c (S1-S6, AL3) */
+int KeSuspendThread(KMACHINE *m, KTHREAD *t, NTSTATUS *status);
+int KeResumeThread(KMACHINE *m, KTHREAD *t);
+int KeForceResumeThread(KMACHINE *m, KTHREAD *t);
+int KeAlertResumeThread(KMACHINE *m, KTHREAD *t);
+/* The suspend APC's NR, KiSuspendThread: pushes its wait (S1). */
+void ki_suspend_normal_routine(KMACHINE *m, KTHREAD *t);
+
+/* terminate.c (T1-T6) */
+/* PsTerminateThread / PspTerminateThreadByPointer. Self: T1, pushes
+ * FRAME_EXIT_THREAD (the caller yields and never resumes). */
+NTSTATUS PsTerminateThread(KMACHINE *m, KTHREAD *t, NTSTATUS exit_status);
+/* The exit APC's built-in routines (T3, T4). KR returns true if it started
+ * PspExitThread (user phase). */
+bool ki_exit_kernel_routine(KMACHINE *m, KTHREAD *t, KAPC_CALL *call);
+void ki_exit_normal_routine(KMACHINE *m, KTHREAD *t, KAPC_CALL *call);
+
+/* attach.c (E1-E7) */
+typedef struct KAPC_STATE_BUF {
+    int32_t id;
+    KAPC_STATE state;               /* the saved AS of a nested attach */
+    bool marker;                    /* Buf.Process == 1: attach to the current process */
+    bool used;                      /* attached with it, not yet detached */
+    bool saved;                     /* state holds a saved AS (Process != NULL) */
+} KAPC_STATE_BUF;
+void KeAttachProcess(KMACHINE *m, KPROCESS *p);
+void KeDetachProcess(KMACHINE *m);
+KAPC_STATE_BUF *KeStackAttachProcess(KMACHINE *m, KPROCESS *p);
+void KeUnstackDetachProcess(KMACHINE *m, KAPC_STATE_BUF *buf);
+
 /* io.c (IO1-IO3) */
 KIRP *ke_irp_create(KMACHINE *m, const char *name, KTHREAD *t, KEVENT *event, bool has_completion,
                     KAPC_ENVIRONMENT env);
@@ -628,6 +660,7 @@ KSTEP ki_run_check_apc(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f);     /* apc
 KSTEP ki_run_wait(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f);          /* wait.c */
 KSTEP ki_run_user_exit(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f);     /* usermode.c */
 KSTEP ki_run_user_apc(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f);      /* usermode.c */
+KSTEP ki_run_detach(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f);        /* attach.c */
 
 /* Engine event kinds. */
 enum {

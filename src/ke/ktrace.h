@@ -97,7 +97,7 @@ typedef enum KTRACE_FIELD_TYPE {
     X(TR_APC_INSERT,     "APC_INSERT",     FT_APC,     FT_INT, "state", FT_MODE, "list", FT_QPOS, "pos", FT_INT, "increment", FT_ENV, "env") \
     X(TR_APC_REFUSED,    "APC_REFUSED",    FT_APC,     FT_REFUSE, "why", FT_NONE, "", FT_NONE, "", FT_NONE, "", FT_NONE, "") \
     X(TR_APC_DEQUEUE,    "APC_DEQUEUE",    FT_APC,     FT_INT, "state", FT_MODE, "list", FT_INT, "why", FT_NONE, "", FT_NONE, "") \
-    X(TR_APC_STATE_MOVE, "APC_STATE_MOVE", FT_NONE,    FT_INT, "op", FT_PROCESS, "process", FT_INT, "index", FT_NONE, "", FT_NONE, "")
+    X(TR_APC_STATE_MOVE, "APC_STATE_MOVE", FT_NONE,    FT_INT, "op", FT_PROCESS, "process", FT_INT, "index", FT_INT, "buffer", FT_NONE, "")
 
 typedef enum KTRACE_KIND {
 #define KTRACE_ENUM_(id, name, ot, at, al, bt, bl, ct, cl, dt, dl, et, el) id,

@@ -126,6 +126,7 @@ KMACHINE *ke_machine_new(const KCONFIG *cfg, KTRACE_SINK sink, KRUNNER runner)
     m->apcs = g_ptr_array_new();
     m->dpcs = g_ptr_array_new();
     m->irps = g_ptr_array_new();
+    m->stack_states = g_ptr_array_new_with_free_func(g_free);
     m->sched = g_ptr_array_new_with_free_func(g_free);
     m->next_id = 1;
     m->next_apc_id = 1;
@@ -198,6 +199,7 @@ void ke_machine_free(KMACHINE *m)
         g_free(irp);
     }
     g_ptr_array_free(m->irps, TRUE);
+    g_ptr_array_free(m->stack_states, TRUE);
     g_ptr_array_free(m->apcs, TRUE);
     g_ptr_array_free(m->dpcs, TRUE);
     g_ptr_array_free(m->sched, TRUE);

@@ -47,6 +47,7 @@ KTHREAD *ke_thread_create(KMACHINE *m, const KTHREAD_PARAMS *p)
     t->body = p->body;
     t->start_at = p->start_at;
     t->start_suspended = p->suspended;
+    t->apc_bypass_off = true;       /* a new thread starts as if switched out at APC_LEVEL (K2) */
     t->idle = p->idle;
     g_ptr_array_add(m->threads, t);
     ke_trace_name(m, "thread", t->id, t->header.name);
@@ -58,6 +59,12 @@ KTHREAD *ke_thread_create(KMACHINE *m, const KTHREAD_PARAMS *p)
         return t;
     }
     ke_push_frame(m, t, FRAME_THREAD_START);
+    if (p->suspended) {
+        /* CREATE_SUSPENDED: suspended before it ever runs; the suspend APC
+         * is delivered as its start-up lowers IRQL to PASSIVE (S2). */
+        NTSTATUS st;
+        KeSuspendThread(m, t, &st);
+    }
     m->live_threads++;
     m->pending_starts++;
     sim_queue_push(m->q, p->start_at > m->now ? p->start_at : m->now, EV_THREAD_START, 0, t->id);
@@ -217,11 +224,7 @@ KSTEP ki_run_exit_thread(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         ki_set_kad(m, t, t->kernel_apc_disable - 1);
         ke_trace_field(m, t, FLD_APC_QUEUEABLE, t->apc_queueable, 0);
         t->apc_queueable = false;
-        if (t->suspend_count || t->freeze_count) {
-            ke_trace_field(m, t, FLD_SUSPEND_COUNT, t->suspend_count, 0);
-            ke_trace_field(m, t, FLD_FREEZE_COUNT, t->freeze_count, 0);
-            t->suspend_count = t->freeze_count = 0;
-        }
+        KeForceResumeThread(m, t);
         ki_set_kad(m, t, t->kernel_apc_disable + 1);
         f->pc = EX_AFTER_LEAVE;
         if (!ki_kernel_list_empty(&t->apc_state) && t->special_apc_disable == 0) {

@@ -376,8 +376,6 @@ static int l_thread(lua_State *L)
     if (p.start_at < 0)
         return rt_error(L, "thread{start_at}: must be >= 0");
     p.suspended = rt_field_bool(L, 1, "suspended", false);
-    if (p.suspended)
-        return rt_error(L, "thread{suspended=true}: thread suspension is not implemented yet");
     lua_getfield(L, 1, "body");
     if (!lua_isfunction(L, -1))
         return rt_error(L, "thread{}: 'body' must be a function");
@@ -1000,6 +998,96 @@ static int l_profile(lua_State *L)
     return 1;
 }
 
+/* ---- suspension, termination, attach ------------------------------------------- */
+
+static int l_KeSuspendThread(lua_State *L)
+{
+    rt_require_kernel(L, "KeSuspendThread");
+    KTHREAD *t = rt_thread_of(L, 1);
+    NTSTATUS st;
+    int old = KeSuspendThread(rt_get(L)->m, t, &st);
+    if (st != STATUS_SUCCESS)
+        return rt_error(L, "KeSuspendThread(%s): suspend count at its maximum of %d (STATUS_SUSPEND_COUNT_EXCEEDED)",
+                        t->header.name, KE_MAXIMUM_SUSPEND_COUNT);
+    return rt_finish(L, old, k_int);
+}
+
+#define THREAD_INT_BINDING(fn)                          \
+    static int l_##fn(lua_State *L)                     \
+    {                                                   \
+        rt_require_kernel(L, #fn);                      \
+        KTHREAD *t = rt_thread_of(L, 1);                \
+        int old = fn(rt_get(L)->m, t);                  \
+        return rt_finish(L, old, k_int);                \
+    }
+THREAD_INT_BINDING(KeResumeThread)
+THREAD_INT_BINDING(KeForceResumeThread)
+THREAD_INT_BINDING(KeAlertResumeThread)
+
+static int k_terminate(lua_State *L, int st, lua_KContext ctx)
+{
+    (void)st;
+    LuaRuntime *rt = rt_get(L);
+    if (ke_stopping(rt->m))
+        return rt_stopped(L);
+    rt_push_status(L, (NTSTATUS)ctx);
+    return 1;
+}
+
+static int l_PsTerminateThread(lua_State *L)
+{
+    KTHREAD *self = rt_require_kernel(L, "PsTerminateThread");
+    KTHREAD *t = rt_thread_of(L, 1);
+    lua_Integer code = luaL_optinteger(L, 2, 0);
+    NTSTATUS st = PsTerminateThread(rt_get(L)->m, t, (NTSTATUS)code);
+    if (t == self) {
+        /* T1: PspExitThread never returns to this code */
+        rt_get(L)->yield_kind = YIELD_KCALL;
+        return lua_yield(L, 0);
+    }
+    return rt_finish(L, (lua_KContext)(uint32_t)st, k_terminate);
+}
+
+static KPROCESS *rt_process_of(lua_State *L, int idx);
+
+static int l_KeAttachProcess(lua_State *L)
+{
+    rt_require_kernel(L, "KeAttachProcess");
+    KPROCESS *p = rt_process_of(L, 1);
+    KeAttachProcess(rt_get(L)->m, p);
+    return rt_finish(L, 0, k_none);
+}
+
+static int l_KeDetachProcess(lua_State *L)
+{
+    rt_require_kernel(L, "KeDetachProcess");
+    KeDetachProcess(rt_get(L)->m);
+    return rt_finish(L, 0, k_none);
+}
+
+static int l_KeStackAttachProcess(lua_State *L)
+{
+    rt_require_kernel(L, "KeStackAttachProcess");
+    KPROCESS *p = rt_process_of(L, 1);
+    KAPC_STATE_BUF *buf = KeStackAttachProcess(rt_get(L)->m, p);
+    if (!buf)
+        return rt_finish(L, 0, k_none);
+    rt_push_handle(L, H_STACKSTATE, buf->id);
+    return 1;
+}
+
+static int l_KeUnstackDetachProcess(lua_State *L)
+{
+    rt_require_kernel(L, "KeUnstackDetachProcess");
+    RtHandle *h = rt_check_handle(L, 1, H_STACKSTATE, "the state KeStackAttachProcess returned");
+    KMACHINE *m = rt_get(L)->m;
+    KAPC_STATE_BUF *buf = m->stack_states->pdata[h->id - 1];
+    if (!buf->used)
+        return rt_error(L, "KeUnstackDetachProcess: this state was detached already");
+    KeUnstackDetachProcess(m, buf);
+    return rt_finish(L, 0, k_none);
+}
+
 /* ---- scheduling and observing -------------------------------------------------- */
 
 static int rt_schedule(lua_State *L, bool periodic)
@@ -1268,7 +1356,12 @@ void rt_register_bindings(LuaRuntime *rt)
         { "KeAlertThread", l_KeAlertThread }, { "KeTestAlertThread", l_KeTestAlertThread },
         { "KeInsertQueueDpc", l_KeInsertQueueDpc },
         { "irp", l_irp }, { "IoCompleteRequest", l_IoCompleteRequest },
-        { "__special_user_apc", l_special_user_apc }, { "current_profile", l_profile },
+        { "__special_user_apc", l_special_user_apc },
+        { "KeSuspendThread", l_KeSuspendThread }, { "KeResumeThread", l_KeResumeThread },
+        { "KeForceResumeThread", l_KeForceResumeThread }, { "KeAlertResumeThread", l_KeAlertResumeThread },
+        { "PsTerminateThread", l_PsTerminateThread }, { "KeAttachProcess", l_KeAttachProcess },
+        { "KeDetachProcess", l_KeDetachProcess }, { "KeStackAttachProcess", l_KeStackAttachProcess },
+        { "KeUnstackDetachProcess", l_KeUnstackDetachProcess }, { "current_profile", l_profile },
         { "at", l_at }, { "every", l_every }, { "mark", l_mark }, { "expect", l_expect },
         { "expect_bugcheck", l_expect_bugcheck }, { "state", l_state }, { "param", l_param }, { "now", l_now },
         { "current_thread", l_current_thread }, { "current_cpu", l_current_cpu },
