@@ -112,6 +112,20 @@ KAPC *KeInitializeApc(KMACHINE *m, KTHREAD *t, KAPC_ENVIRONMENT env, KPROCESSOR_
     return a;
 }
 
+/* "A normal kernel APC is in progress" as the NK tests see it (D3, I8): KAIP;
+ * win10 also counts the special-APC-in-progress bit ([DIFF] row 2). */
+static bool ki_any_in_progress(KMACHINE *m, KTHREAD *t)
+{
+    return t->apc_state.kernel_apc_in_progress || (m->cfg.profile == ProfileWin10 && t->special_apc_in_progress);
+}
+
+void ki_set_special_user_pending(KMACHINE *m, KTHREAD *t, bool v);
+void ki_set_special_user_pending(KMACHINE *m, KTHREAD *t, bool v)
+{
+    ke_trace_field(m, t, FLD_SPECIAL_USER_APC_PENDING, t->special_user_apc_pending, v);
+    t->special_user_apc_pending = v;
+}
+
 /* Request an APC interrupt for t on the CPU running it (IPI if remote). */
 static void ki_request_apc_for(KMACHINE *m, KTHREAD *t)
 {
@@ -182,7 +196,7 @@ bool ki_insert_queue_apc(KMACHINE *m, KAPC *apc, int increment)
             /* I7 */
             bool deliverable = t->special_apc_disable == 0 &&
                                (!apc->has_normal_routine ||
-                                (t->kernel_apc_disable == 0 && !t->apc_state.kernel_apc_in_progress));
+                                (t->kernel_apc_disable == 0 && !ki_any_in_progress(m, t)));
             if (m->cfg.profile == ProfileWin10 && !deliverable)
                 return true;            /* [DIFF] row 1: only if deliverable now */
             ki_set_kap(m, t, s, true);
@@ -196,9 +210,21 @@ bool ki_insert_queue_apc(KMACHINE *m, KAPC *apc, int increment)
             ki_request_apc_for(m, t);
         } else if (t->state == Waiting && t->wait_irql == PASSIVE_LEVEL && t->special_apc_disable == 0 &&
                    (!apc->has_normal_routine ||
-                    (t->kernel_apc_disable == 0 && !t->apc_state.kernel_apc_in_progress))) {
+                    (t->kernel_apc_disable == 0 && !ki_any_in_progress(m, t)))) {
             ki_unwait_thread(m, t, STATUS_KERNEL_APC, increment);
         }
+        return true;
+    }
+    if (apc->special_user) {
+        /* SU1, SU2 (win10): its own pending bit; an alertable user-mode wait
+         * ends, a thread running user code is interrupted, anything else
+         * (a system call, a non-alertable wait, Ready after a preemption:
+         * SU1b) runs it at its next return to user mode. */
+        ki_set_special_user_pending(m, t, true);
+        if (t->state == Waiting && t->wait_mode == UserMode && t->alertable)
+            ki_unwait_thread(m, t, STATUS_USER_APC, increment);
+        else if (t->state == Running && t->mode == UserMode)
+            ki_request_apc_for(m, t);
         return true;
     }
     /* user APC: I7 (self) nothing; I8 wake an alertable user-mode waiter */
@@ -206,10 +232,6 @@ bool ki_insert_queue_apc(KMACHINE *m, KAPC *apc, int increment)
         (t->alertable || t->apc_state.user_apc_pending)) {
         ki_set_uap(m, t, s, true);
         ki_unwait_thread(m, t, STATUS_USER_APC, increment);
-    } else if (apc->special_user && m->cfg.profile == ProfileWin10 && t->state == Running && t->mode == UserMode) {
-        /* SU1: a thread running user code is interrupted promptly. */
-        ki_set_uap(m, t, s, true);
-        ki_request_apc_for(m, t);
     }
     return true;
 }
@@ -364,18 +386,25 @@ KSTEP ki_run_deliver_apc(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
             return STEP_CONTINUE;
         }
         KAPC *apc = kl->head->data;
+        bool win10 = m->cfg.profile == ProfileWin10;
         if (!apc->has_normal_routine) {
             ki_unlink_apc(m, apc, 0 /* delivered */);
             ki_call_begin(m, apc, &d->call);
             f->pc = DA_AFTER_SK;
+            if (win10) {
+                ke_trace_field(m, t, FLD_SPECIAL_APC_IN_PROGRESS, t->special_apc_in_progress, 1);
+                t->special_apc_in_progress = true;      /* [DIFF] row 2 */
+            }
         } else {
-            if (t->apc_state.kernel_apc_in_progress || t->kernel_apc_disable != 0) {
+            if (ki_any_in_progress(m, t) || t->kernel_apc_disable != 0) {
                 f->pc = DA_END;                 /* D3: stop the whole call */
                 return STEP_CONTINUE;
             }
             ki_unlink_apc(m, apc, 0);
             ki_call_begin(m, apc, &d->call);
             f->pc = DA_AFTER_NK_KR;
+            if (win10)
+                ki_set_kaip(m, t, true);        /* [DIFF] row 2: already during the KR */
         }
         if (d->call.internal != ApcScenario) {
             ki_builtin_kernel_routine(m, t, &d->call);
@@ -385,6 +414,10 @@ KSTEP ki_run_deliver_apc(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         return STEP_CONTINUE;
     }
     case DA_AFTER_SK:
+        if (t->special_apc_in_progress) {
+            ke_trace_field(m, t, FLD_SPECIAL_APC_IN_PROGRESS, 1, 0);
+            t->special_apc_in_progress = false;
+        }
         if (!ki_check_kr_irql(m, c, &d->call))
             return STEP_CONTINUE;
         ki_call_end(m, &d->call);
@@ -396,6 +429,8 @@ KSTEP ki_run_deliver_apc(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         if (d->call.internal == ApcScenario)
             d->call.normal_routine = t->frame_result != 0;     /* the KR may cancel the NR (D3) */
         if (!d->call.normal_routine) {
+            if (t->apc_state.kernel_apc_in_progress)
+                ki_set_kaip(m, t, false);       /* win10: the KR's in-progress bit */
             ki_call_end(m, &d->call);
             f->pc = DA_LOOP;
             return STEP_CONTINUE;
@@ -422,12 +457,25 @@ KSTEP ki_run_deliver_apc(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
     case DA_USER: {
         /* D4 */
         GQueue *ul = &t->apc_state.list[UserMode];
-        if (mode != UserMode || g_queue_is_empty(ul) || !t->apc_state.user_apc_pending) {
-            f->pc = DA_END;
-            return STEP_CONTINUE;
+        KAPC *apc = NULL;
+        if (mode == UserMode && t->special_user_apc_pending) {
+            /* SU2: the first special user APC anywhere in the list, UAP or not */
+            for (GList *l = ul->head; l && !apc; l = l->next)
+                if (((KAPC *)l->data)->special_user)
+                    apc = l->data;
+            bool more = false;
+            for (GList *l = ul->head; l; l = l->next)
+                more = more || (((KAPC *)l->data)->special_user && l->data != apc);
+            ki_set_special_user_pending(m, t, more);
         }
-        ki_set_uap(m, t, &t->apc_state, false);
-        KAPC *apc = ul->head->data;
+        if (!apc) {
+            if (mode != UserMode || g_queue_is_empty(ul) || !t->apc_state.user_apc_pending) {
+                f->pc = DA_END;
+                return STEP_CONTINUE;
+            }
+            ki_set_uap(m, t, &t->apc_state, false);
+            apc = ul->head->data;
+        }
         ki_unlink_apc(m, apc, 0);
         ki_call_begin(m, apc, &d->call);
         f->pc = DA_AFTER_U_KR;

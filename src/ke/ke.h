@@ -281,6 +281,8 @@ struct KTHREAD {
     bool terminating;               /* the Terminated flag of T2 */
     GQueue mutant_list;             /* owned mutants (for abandonment / KMUTEX check) */
     KAPC_CALL *user_dispatch;       /* D4: a user APC to run on the way to user mode */
+    bool special_user_apc_pending;  /* SU2 (win10): a special user APC waits for user mode */
+    bool special_apc_in_progress;   /* [DIFF] row 2 (win10): an SK's KR is running */
     bool wait_next;                 /* a signal "with Wait = TRUE" holds the dispatcher lock */
     uint8_t wait_next_irql;         /* the IRQL before it (the WaitIrql of the wait to come) */
 

@@ -124,7 +124,9 @@ typedef enum KTRACE_KIND {
     X(FLD_SAVED_UAP,           "SavedApcState.UserApcPending") \
     X(FLD_SAVED_KAIP,          "SavedApcState.KernelApcInProgress") \
     X(FLD_BASE_PRIORITY,       "BasePriority") \
-    X(FLD_FREEZE_COUNT,        "FreezeCount")
+    X(FLD_FREEZE_COUNT,        "FreezeCount") \
+    X(FLD_SPECIAL_USER_APC_PENDING, "SpecialUserApcPending") \
+    X(FLD_SPECIAL_APC_IN_PROGRESS, "SpecialApcInProgress")
 
 typedef enum KTHREAD_FIELD {
 #define KTHREAD_FIELD_ENUM_(id, name) id,

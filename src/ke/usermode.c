@@ -64,9 +64,17 @@ KSTEP ki_run_user_exit(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         f->pc = UE_LOOP;
         /* fall through */
     case UE_LOOP:
-        if (t->apc_state.user_apc_pending) {
-            /* D10: a return to user mode with UAP set has user APCs queued. */
-            assert(!g_queue_is_empty(&t->apc_state.list[UserMode]) && "D10: UserApcPending with an empty user list");
+        if (t->apc_state.user_apc_pending || t->special_user_apc_pending) {
+            /* D10: a return to user mode with UAP set must have user APCs
+             * queued; the kernel keeps it so, but a scenario can break it
+             * (KeFlushQueueApc on a live thread, C25): NT would spin here. */
+            if (g_queue_is_empty(&t->apc_state.list[UserMode])) {
+                ke_fail(m, StopScenarioError,
+                        "invariant D10 broken: thread %s returns to user mode with UserApcPending set and an "
+                        "empty user APC list (KeFlushQueueApc on a thread that is not exiting?); the return-to-"
+                        "user loop would never end", t->header.name);
+                return STEP_CONTINUE;
+            }
             ki_set_irql(m, c, APC_LEVEL);
             f->pc = UE_AFTER_DELIVER;
             ke_push_frame(m, t, FRAME_DELIVER_APC)->flag = UserMode;
