@@ -421,6 +421,10 @@ struct KMACHINE {
     int64_t pending_scheduled;      /* at() and finite every() runs still to come */
     volatile int interrupted;       /* set by a signal handler */
     void (*progress)(void *ctx, const KMACHINE *m);  /* called every 65536 events, may be NULL */
+    int64_t rows;                   /* trace rows emitted so far (= seq of the last row) */
+    /* Called after every trace row (tests: replay-versus-live); may be NULL. */
+    void (*row_hook)(void *ctx, KMACHINE *m, int64_t seq);
+    void *row_hook_ctx;
     void *progress_ctx;
 };
 

@@ -64,13 +64,16 @@ const char *ke_stop_reason_name(KSTOP_REASON r)
 void ke_trace(KMACHINE *m, int kind, int32_t cpu, int32_t thread, int32_t obj,
               int64_t a, int64_t b, int64_t c, int64_t d, int64_t e, const char *text)
 {
-    if (!m->tracing)
-        return;
-    KTRACE_RECORD r = {
-        .t = m->now, .kind = kind, .cpu = cpu, .thread = thread, .obj = obj,
-        .a = a, .b = b, .c = c, .d = d, .e = e, .text = text,
-    };
-    m->sink.emit(m->sink.ctx, &r);
+    m->rows++;
+    if (m->tracing) {
+        KTRACE_RECORD r = {
+            .t = m->now, .kind = kind, .cpu = cpu, .thread = thread, .obj = obj,
+            .a = a, .b = b, .c = c, .d = d, .e = e, .text = text,
+        };
+        m->sink.emit(m->sink.ctx, &r);
+    }
+    if (m->row_hook)
+        m->row_hook(m->row_hook_ctx, m, m->rows);
 }
 
 void ke_trace_name(KMACHINE *m, const char *what, int32_t id, const char *name)
