@@ -55,12 +55,29 @@ function NtResetEvent(e)
   return service("NtResetEvent", function() KeResetEvent(e) return "STATUS_SUCCESS" end)
 end
 
+-- Failures the kernel raises as exceptions come back as a status here, as
+-- the Nt service returns them (STATUS_SEMAPHORE_LIMIT_EXCEEDED, ...).
+local function status_of_failure(msg, ...)
+  for _, st in ipairs({ ... }) do
+    if string.find(tostring(msg), st, 1, true) then return st end
+  end
+  error(msg, 0)
+end
+
 function NtReleaseSemaphore(s, n)
-  return service("NtReleaseSemaphore", function() return "STATUS_SUCCESS", KeReleaseSemaphore(s, 0, n or 1) end)
+  return service("NtReleaseSemaphore", function()
+    local ok, prev = pcall(KeReleaseSemaphore, s, 0, n or 1)
+    if ok then return "STATUS_SUCCESS", prev end
+    return status_of_failure(prev, "STATUS_SEMAPHORE_LIMIT_EXCEEDED")
+  end)
 end
 
 function NtReleaseMutant(m)
-  return service("NtReleaseMutant", function() return "STATUS_SUCCESS", KeReleaseMutant(m, 0) end)
+  return service("NtReleaseMutant", function()
+    local ok, prev = pcall(m.kind == "mutex" and KeReleaseMutex or KeReleaseMutant, m, 0)
+    if ok then return "STATUS_SUCCESS", prev end
+    return status_of_failure(prev, "STATUS_MUTANT_NOT_OWNED")
+  end)
 end
 
 --- NtQueueApcThread(t, fn, ctx, a1, a2): a user-mode APC whose normal routine
@@ -104,7 +121,7 @@ end
 
 function KeReleaseFastMutex(fm)
   local old = fast_mutex_irql[fm]
-  if old == nil then error("KeReleaseFastMutex: fast mutex " .. tostring(fm) .. " is not held", 2) end
+  if old == nil then __error("KeReleaseFastMutex: fast mutex " .. tostring(fm) .. " is not held") end
   fast_mutex_irql[fm] = nil
   KeSetEvent(fm, 0)
   KeLowerIrql(old)
@@ -121,7 +138,7 @@ QUEUE_USER_APC_FLAGS_SPECIAL_USER_APC = "QUEUE_USER_APC_FLAGS_SPECIAL_USER_APC"
 function NtQueueApcThreadEx(t, flags, fn, ctx, a1, a2)
   local special = flags == QUEUE_USER_APC_FLAGS_SPECIAL_USER_APC or flags == 1
   if not special and flags ~= nil and flags ~= QUEUE_USER_APC_FLAGS_NONE and flags ~= 0 then
-    error("NtQueueApcThreadEx: unknown flags " .. tostring(flags), 2)
+    __error("NtQueueApcThreadEx: unknown flags " .. tostring(flags))
   end
   return service("NtQueueApcThreadEx", function()
     if special and current_profile() ~= "win10" then
@@ -172,7 +189,7 @@ function NtSignalAndWaitForSingleObject(s, w, alertable, timeout)
     elseif k == "semaphore" then KeReleaseSemaphore(s, 1, 1, true)
     elseif k == "mutant" then KeReleaseMutant(s, 1, true)
     elseif k == "mutex" then KeReleaseMutex(s, 1, true)
-    else error("SignalObjectAndWait: cannot signal a " .. tostring(k), 3) end
+    else __error("SignalObjectAndWait: cannot signal a " .. tostring(k)) end
     return KeWaitForSingleObject(w, wait_opts(prev, alertable, timeout))
   end)
 end

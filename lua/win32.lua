@@ -11,7 +11,7 @@ INFINITE = -1
 
 local function ms_to_ns(ms)
   if ms == nil or ms == INFINITE then return nil end
-  if type(ms) ~= "number" or ms < 0 then error("milliseconds must be a number >= 0 or INFINITE", 3) end
+  if type(ms) ~= "number" or ms < 0 then __error("milliseconds must be a number >= 0 or INFINITE") end
   return math.tointeger(ms * 1000000) or math.floor(ms * 1000000 + 0.5)
 end
 
@@ -60,8 +60,8 @@ function WaitForMultipleObjects(hs, all, ms) return WaitForMultipleObjectsEx(hs,
 
 function SetEvent(e) NtSetEvent(e) return true end
 function ResetEvent(e) NtResetEvent(e) return true end
-function ReleaseSemaphore(s, n) NtReleaseSemaphore(s, n) return true end
-function ReleaseMutex(m) NtReleaseMutant(m) return true end
+function ReleaseSemaphore(s, n) return NtReleaseSemaphore(s, n) == "STATUS_SUCCESS" end
+function ReleaseMutex(m) return NtReleaseMutant(m) == "STATUS_SUCCESS" end
 
 function QueueUserAPC(fn, t, data)
   return NtQueueApcThread(t, function(ctx) fn(ctx) end, data) == "STATUS_SUCCESS"

@@ -125,6 +125,9 @@ static void ki_take_swint(KMACHINE *m, KPRCB *c, int level)
     c->swint &= (uint8_t)~(level == DISPATCH_LEVEL ? SWINT_DISPATCH : SWINT_APC);
     ke_trace(m, TR_SWINT_DISPATCH, c->number, t->id, -1, level, c->irql, t->mode, 0, 0, NULL);
     ke_push_frame(m, t, level == DISPATCH_LEVEL ? FRAME_DISPATCH_INT : FRAME_APC_INT);
+    /* Taking the interrupt raises IRQL to its level at once, so a lower
+     * request latched beside it waits until the handler lowers (R1). */
+    ki_set_irql(m, c, (KIRQL)level);
 }
 
 void ki_cpu_run(KMACHINE *m, KPRCB *c)

@@ -134,18 +134,20 @@ KTHREAD *ki_select_ready_thread_naive(KMACHINE *m, KPRCB *c, int min_priority)
 /* Make t the standby (NextThread) of c and ask c to switch (K5). */
 static void ki_set_standby(KMACHINE *m, KPRCB *c, KTHREAD *t)
 {
-    if (c->next) {
-        /* the displaced standby thread goes back to a ready queue, at the head */
-        KTHREAD *old = c->next;
-        c->next = NULL;
-        old->standby_cpu = -1;
-        old->preempted = true;
-        ki_ready_thread(m, old);
-    }
+    KTHREAD *old = c->next;
     ki_remove_ready(m, t);
     c->next = t;
     t->standby_cpu = c->number;
     ki_set_state(m, t, Standby);
+    if (old) {
+        /* The displaced standby thread is readied again - after t took the
+         * slot, so it cannot land on this CPU's standby slot again; it goes
+         * to a ready queue at the head (it was preempted, K1) unless another
+         * CPU is idle. */
+        old->standby_cpu = -1;
+        old->preempted = true;
+        ki_ready_thread(m, old);
+    }
     ki_request_software_interrupt(m, c, DISPATCH_LEVEL);
 }
 

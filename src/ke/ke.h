@@ -537,6 +537,10 @@ int32_t KeReleaseMutant(KMACHINE *m, KMUTANT *mu, int increment, bool abandon, N
 bool KeSetTimer(KMACHINE *m, KTIMER *t, sim_time_t due_relative, sim_time_t period, KAPC *apc);
 bool KeCancelTimer(KMACHINE *m, KTIMER *t);
 void ki_timer_expire(KMACHINE *m, KTIMER *t);
+/* Absolute due time of a relative interval: exact, or the first clock tick
+ * at or after it with machine{timer_resolution = "tick"}. A zero interval
+ * stays "now" (it means "test and return"). */
+sim_time_t ki_due_time(KMACHINE *m, sim_time_t relative);
 void ki_signal_object(KMACHINE *m, DISPATCHER_HEADER *h, int increment);  /* KiWaitTest */
 void ki_set_signal_state(KMACHINE *m, DISPATCHER_HEADER *h, int32_t v);
 bool ki_object_satisfiable(DISPATCHER_HEADER *h, KTHREAD *t);

@@ -29,7 +29,7 @@ void ke_config_default(KCONFIG *cfg)
     cfg->stop_at = SIM_TIME_NEVER;
     cfg->timer_resolution_tick = false;
     cfg->max_events = 10000000;
-    cfg->max_zero_time_steps = 10000000;
+    cfg->max_zero_time_steps = 2000000;
 }
 
 const char *ke_profile_name(KPROFILE p)

@@ -258,10 +258,10 @@ void ki_abandon_mutants(KMACHINE *m, KTHREAD *t)
     }
 }
 
-static sim_time_t ki_timer_due(KMACHINE *m, sim_time_t relative)
+sim_time_t ki_due_time(KMACHINE *m, sim_time_t relative)
 {
     sim_time_t due = m->now + (relative < 0 ? 0 : relative);
-    if (m->cfg.timer_resolution_tick) {
+    if (m->cfg.timer_resolution_tick && relative > 0) {
         sim_time_t tick = m->cfg.clock_tick;
         due = ((due + tick - 1) / tick) * tick;     /* first tick at or after the due time */
     }
@@ -297,7 +297,7 @@ bool KeSetTimer(KMACHINE *m, KTIMER *tm, sim_time_t due_relative, sim_time_t per
     ki_set_signal_state(m, &tm->header, 0);
     tm->period = period;
     tm->apc = apc;
-    ki_timer_arm(m, tm, ki_timer_due(m, due_relative), tm->header.id);
+    ki_timer_arm(m, tm, ki_due_time(m, due_relative), tm->header.id);
     ke_trace(m, TR_TIMER_SET, m->running_cpu ? m->running_cpu->number : -1, m->running ? m->running->id : -1,
              tm->header.id, tm->due, period, 0, 0, 0, NULL);
     return was;

@@ -56,7 +56,7 @@ void ke_wait_begin(KMACHINE *m, const KWAIT_ARGS *a)
     w->alertable = a->alertable;
     w->reason = (uint8_t)a->reason;
     w->timeout = a->timeout;
-    w->due = a->timeout < 0 ? SIM_TIME_NEVER : m->now + a->timeout;
+    w->due = a->timeout < 0 ? SIM_TIME_NEVER : ki_due_time(m, a->timeout);
     w->timer_event = 0;
     /* The objects, by id, for replay (the detail shows the first by name). */
     char ids[KE_MAX_WAIT_OBJECTS * 12] = "";
@@ -136,7 +136,7 @@ static NTSTATUS ki_test_objects(KMACHINE *m, KTHREAD *t, KWAIT *w)
     return abandoned ? STATUS_ABANDONED_WAIT_0 : STATUS_WAIT_0;
 }
 
-enum { W_LOOP = 0, W_RESUMED, W_AFTER_K2, W_RESTART };
+enum { W_LOOP = 0, W_RESUMED, W_AFTER_K2, W_RESTART, W_YIELDED };
 
 static KSTEP ki_wait_done(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f, NTSTATUS status)
 {
@@ -170,6 +170,8 @@ KSTEP ki_run_wait(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
     KWAIT *w = t->wait;
     KIRQL wait_irql = f->saved_irql;
     switch (f->pc) {
+    case W_YIELDED:
+        return ki_wait_done(m, c, t, f, STATUS_SUCCESS);
     case W_RESTART:
         ki_set_irql(m, c, SYNCH_LEVEL);
         f->pc = W_LOOP;
@@ -195,13 +197,13 @@ KSTEP ki_run_wait(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         /* W1.4: timeout reached. */
         if (w->due != SIM_TIME_NEVER && w->due <= m->now) {
             if (w->wait_type == WaitDelay && w->timeout == 0) {
-                /* A zero delay yields to a ready thread of the same priority. */
+                /* A zero delay yields to a ready thread of the same priority
+                 * (NtYieldExecution): the caller goes to the tail of its
+                 * queue and the wait ends when it runs again. */
                 KTHREAD *n = c->next ? NULL : ki_select_ready_thread(m, c, t->priority);
                 if (n) {
                     t->quantum_end = false;
-                    ke_pop_frame(m, t, STATUS_SUCCESS);
-                    ki_set_irql(m, c, wait_irql);
-                    c->next = NULL;
+                    f->pc = W_YIELDED;
                     ki_swap_to(m, c, n, wait_irql);
                     ki_ready_thread(m, t);
                     return STEP_SWITCHED;

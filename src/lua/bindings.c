@@ -198,13 +198,19 @@ static int k_bool(lua_State *L, int st, lua_KContext ctx)
     return 1;
 }
 
+/* The status of a wait; ctx != 0 for object waits, where 0 is STATUS_WAIT_0
+ * (delays return STATUS_SUCCESS, W8). */
 static int k_status(lua_State *L, int st, lua_KContext ctx)
 {
-    (void)st; (void)ctx;
+    (void)st;
     LuaRuntime *rt = rt_get(L);
     if (ke_stopping(rt->m))
         return rt_stopped(L);
-    rt_push_status(L, (NTSTATUS)rt->m->running->frame_result);
+    NTSTATUS s = (NTSTATUS)rt->m->running->frame_result;
+    if (ctx && s == STATUS_WAIT_0)
+        lua_pushstring(L, "STATUS_WAIT_0");
+    else
+        rt_push_status(L, s);
     return 1;
 }
 
@@ -581,7 +587,7 @@ static void rt_wait_opts(lua_State *L, int idx, KWAIT_ARGS *a, KPROCESSOR_MODE d
 static int rt_do_wait(lua_State *L, KWAIT_ARGS *a)
 {
     ke_wait_begin(rt_get(L)->m, a);
-    return rt_finish(L, 0, k_status);
+    return rt_finish(L, a->wait_type != WaitDelay, k_status);
 }
 
 static int l_KeWaitForSingleObject(lua_State *L)
@@ -719,7 +725,7 @@ static int l_KeSetTimer(lua_State *L)
     if (apc && apc->apc_mode != UserMode)
         return rt_error(L, "KeSetTimer: the timer APC must be a user-mode APC");
     bool was = KeSetTimer(rt_get(L)->m, tm, due, period, apc);
-    return rt_finish(L, was, k_bool);
+    return rt_finish(L, was ? 1 : 0, k_int);      /* TRUE (1) if it was set already */
 }
 
 static int l_KeCancelTimer(lua_State *L)
@@ -990,6 +996,12 @@ static int l_special_user_apc(lua_State *L)
         return rt_error(L, "only a user-mode APC that is not inserted can be made special");
     apc->special_user = true;
     return 0;
+}
+
+/* __error(msg): a scenario error at the scenario's line (for lua/ libraries). */
+static int l_error(lua_State *L)
+{
+    return rt_error(L, "%s", luaL_checkstring(L, 1));
 }
 
 static int l_profile(lua_State *L)
@@ -1362,6 +1374,7 @@ void rt_register_bindings(LuaRuntime *rt)
         { "PsTerminateThread", l_PsTerminateThread }, { "KeAttachProcess", l_KeAttachProcess },
         { "KeDetachProcess", l_KeDetachProcess }, { "KeStackAttachProcess", l_KeStackAttachProcess },
         { "KeUnstackDetachProcess", l_KeUnstackDetachProcess }, { "current_profile", l_profile },
+        { "__error", l_error },
         { "at", l_at }, { "every", l_every }, { "mark", l_mark }, { "expect", l_expect },
         { "expect_bugcheck", l_expect_bugcheck }, { "state", l_state }, { "param", l_param }, { "now", l_now },
         { "current_thread", l_current_thread }, { "current_cpu", l_current_cpu },

@@ -80,7 +80,7 @@ const char *rt_where(lua_State *L)
     lua_Debug ar;
     const char *fallback = NULL;
     static char fb[1024];
-    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+    for (int level = 0; lua_getstack(L, level, &ar); level++) {
         if (!lua_getinfo(L, "Sl", &ar) || ar.currentline <= 0)
             continue;
         if (!rt_is_library_source(rt, ar.source)) {
