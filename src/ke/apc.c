@@ -241,6 +241,10 @@ bool ki_insert_queue_apc(KMACHINE *m, KAPC *apc, int increment)
 bool KeInsertQueueApc(KMACHINE *m, KAPC *apc, int increment)
 {
     KTHREAD *t = apc->thread;
+    if (m->running_cpu && m->running_cpu->irql > DISPATCH_LEVEL) {
+        KeBugCheckEx(m, BUGCODE_IRQL_NOT_LESS_OR_EQUAL, 0, m->running_cpu->irql, 0, 0);   /* I1 */
+        return false;
+    }
     if (!t->apc_queueable || apc->inserted) {
         ke_trace(m, TR_APC_REFUSED, m->running_cpu ? m->running_cpu->number : -1, t->id, apc->id,
                  !t->apc_queueable ? RefuseNotQueueable : RefuseAlreadyInserted, 0, 0, 0, 0, NULL);
