@@ -453,6 +453,8 @@ KSTEP ki_run_deliver_apc(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         ki_push_routine(m, t, &d->call, RtNormalRoutine);
         return STEP_CONTINUE;
     case DA_AFTER_NK_NR:
+        if (d->call.internal == ApcSuspend)
+            ke_trace(m, TR_ROUTINE_END, c->number, t->id, d->call.apc->id, RtNormalRoutine, c->irql, 0, 0, 0, NULL);
         ki_set_irql(m, c, APC_LEVEL);
         ki_set_kaip(m, t, false);
         ki_call_end(m, &d->call);
@@ -535,6 +537,8 @@ KSTEP ki_run_apc_int(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         bool to_user = f->saved_mode == UserMode;
         ke_pop_frame(m, t, t->frame_result);
         ki_set_irql(m, c, irql);
+        if (!to_user)
+            ke_set_mode(m, t, KernelMode);
         if (to_user)
             ke_push_frame(m, t, FRAME_USER_EXIT)->flag = 1;     /* interrupt exit to user (D7) */
         return STEP_CONTINUE;

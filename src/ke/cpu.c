@@ -126,8 +126,11 @@ static void ki_take_swint(KMACHINE *m, KPRCB *c, int level)
     ke_trace(m, TR_SWINT_DISPATCH, c->number, t->id, -1, level, c->irql, t->mode, 0, 0, NULL);
     ke_push_frame(m, t, level == DISPATCH_LEVEL ? FRAME_DISPATCH_INT : FRAME_APC_INT);
     /* Taking the interrupt raises IRQL to its level at once, so a lower
-     * request latched beside it waits until the handler lowers (R1). */
+     * request latched beside it waits until the handler lowers (R1); the
+     * handler runs in kernel mode (the interrupted mode is in the frame and
+     * comes back through the return-to-user path, D7). */
     ki_set_irql(m, c, (KIRQL)level);
+    ke_set_mode(m, t, KernelMode);
 }
 
 void ki_cpu_run(KMACHINE *m, KPRCB *c)

@@ -104,6 +104,8 @@ KSTEP ki_run_dispatch_int(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         bool to_user = f->saved_mode == UserMode;
         ke_pop_frame(m, t, t->frame_result);    /* an interrupt keeps the result below */
         ki_set_irql(m, c, irql);
+        if (!to_user)
+            ke_set_mode(m, t, KernelMode);
         if (to_user)
             ke_push_frame(m, t, FRAME_USER_EXIT)->flag = 1;
         return STEP_CONTINUE;

@@ -279,6 +279,7 @@ struct KTHREAD {
     KAPC *suspend_apc;
     struct KSEMAPHORE *suspend_semaphore;
     bool terminating;               /* the Terminated flag of T2 */
+    bool unwinding;                 /* PspExitThread drops its frames: no mode changes */
     GQueue mutant_list;             /* owned mutants (for abandonment / KMUTEX check) */
     KAPC_CALL *user_dispatch;       /* D4: a user APC to run on the way to user mode */
     bool special_user_apc_pending;  /* SU2 (win10): a special user APC waits for user mode */
@@ -493,6 +494,8 @@ KFRAME *ke_push_code(KMACHINE *m, KTHREAD *t, KROUTINE_KIND rk, KCODE code, int3
 void ke_pop_frame(KMACHINE *m, KTHREAD *t, int64_t result);
 static inline KFRAME *ke_top_frame(KTHREAD *t) { return t->nframes ? &t->frames[t->nframes - 1] : NULL; }
 KTHREAD *ke_thread_by_name(KMACHINE *m, const char *name);
+/* Change the thread's current mode (a MODE row if it changes). */
+void ke_set_mode(KMACHINE *m, KTHREAD *t, int mode);
 
 /* irql.c (R1-R3) */
 void KeRaiseIrql(KMACHINE *m, KIRQL new_irql, KIRQL *old_irql);

@@ -65,7 +65,7 @@ typedef enum KTRACE_FIELD_TYPE {
     X(TR_PROCESS_CREATE, "PROCESS_CREATE", FT_PROCESS, FT_NONE, "", FT_NONE, "", FT_NONE, "", FT_NONE, "", FT_NONE, "") \
     X(TR_THREAD_CREATE,  "THREAD_CREATE",  FT_OBJECT,  FT_PROCESS, "process", FT_INT, "priority", FT_HEX, "affinity", FT_BOOL, "system", FT_INT, "idle_cpu") \
     X(TR_OBJECT_CREATE,  "OBJECT_CREATE",  FT_OBJECT,  FT_OBJTYPE, "type", FT_INT, "signal", FT_INT, "limit", FT_INT, "subtype", FT_NONE, "") \
-    X(TR_THREAD_STATE,   "THREAD_STATE",   FT_NONE,    FT_STATE, "from", FT_STATE, "to", FT_WAITREASON, "reason", FT_STATUS, "status", FT_INT, "queue_pos") \
+    X(TR_THREAD_STATE,   "THREAD_STATE",   FT_NONE,    FT_STATE, "from", FT_STATE, "to", FT_WAITREASON, "reason", FT_INT, "exit", FT_INT, "queue_pos") \
     X(TR_CONTEXT_SWITCH, "CONTEXT_SWITCH", FT_NONE,    FT_THREAD, "from", FT_THREAD, "to", FT_IRQL, "from_irql", FT_NONE, "", FT_NONE, "") \
     X(TR_IRQL,           "IRQL",           FT_NONE,    FT_IRQL, "from", FT_IRQL, "to", FT_NONE, "", FT_NONE, "", FT_NONE, "") \
     X(TR_SWINT_REQUEST,  "SWINT_REQUEST",  FT_NONE,    FT_SWINT, "level", FT_CPU, "from_cpu", FT_NONE, "", FT_NONE, "", FT_NONE, "") \
@@ -89,7 +89,7 @@ typedef enum KTRACE_FIELD_TYPE {
     X(TR_SYSCALL_EXIT,   "SYSCALL_EXIT",   FT_NONE,    FT_NONE, "", FT_NONE, "", FT_NONE, "", FT_NONE, "", FT_NONE, "") \
     X(TR_ROUTINE_BEGIN,  "ROUTINE_BEGIN",  FT_APC,     FT_ROUTINE, "routine", FT_IRQL, "irql", FT_MODE, "mode", FT_NONE, "", FT_NONE, "") \
     X(TR_ROUTINE_END,    "ROUTINE_END",    FT_APC,     FT_ROUTINE, "routine", FT_IRQL, "irql", FT_NONE, "", FT_NONE, "", FT_NONE, "") \
-    X(TR_THREAD_EXIT,    "THREAD_EXIT",    FT_NONE,    FT_STATUS, "status", FT_NONE, "", FT_NONE, "", FT_NONE, "", FT_NONE, "") \
+    X(TR_THREAD_EXIT,    "THREAD_EXIT",    FT_NONE,    FT_INT, "exit_status", FT_NONE, "", FT_NONE, "", FT_NONE, "", FT_NONE, "") \
     X(TR_MARK,           "MARK",           FT_NONE,    FT_IRQL, "irql", FT_MODE, "mode", FT_NONE, "", FT_NONE, "", FT_NONE, "") \
     X(TR_EXPECT_FAIL,    "EXPECT_FAIL",    FT_NONE,    FT_NONE, "", FT_NONE, "", FT_NONE, "", FT_NONE, "", FT_NONE, "") \
     X(TR_BUGCHECK,       "BUGCHECK",       FT_BUGCODE, FT_HEX, "p1", FT_HEX, "p2", FT_HEX, "p3", FT_HEX, "p4", FT_NONE, "") \

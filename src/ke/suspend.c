@@ -106,6 +106,8 @@ int KeAlertResumeThread(KMACHINE *m, KTHREAD *t)
 /* KiSuspendThread, the suspend APC's NR at PASSIVE_LEVEL (S1). */
 void ki_suspend_normal_routine(KMACHINE *m, KTHREAD *t)
 {
+    ke_trace(m, TR_ROUTINE_BEGIN, t->cpu, t->id, t->suspend_apc->id, RtNormalRoutine, m->cpu[t->cpu].irql,
+             KernelMode, 0, 0, NULL);
     DISPATCHER_HEADER *objs[1] = { &t->suspend_semaphore->header };
     KWAIT_ARGS a = { .objects = objs, .count = 1, .wait_type = WaitAny, .mode = KernelMode,
                      .alertable = false, .timeout = -1, .reason = Suspended };

@@ -99,7 +99,7 @@ KFRAME *ke_push_frame(KMACHINE *m, KTHREAD *t, KFRAME_KIND kind)
     return f;
 }
 
-static void ki_set_mode(KMACHINE *m, KTHREAD *t, int mode)
+void ke_set_mode(KMACHINE *m, KTHREAD *t, int mode)
 {
     if (t->mode == mode)
         return;
@@ -122,7 +122,7 @@ KFRAME *ke_push_code(KMACHINE *m, KTHREAD *t, KROUTINE_KIND rk, KCODE code, int3
     int cpu = t->state == Running ? t->cpu : -1;
     int irql = cpu >= 0 ? m->cpu[cpu].irql : 0;
     ke_trace(m, TR_ROUTINE_BEGIN, cpu, t->id, owner_id, rk, irql, mode, 0, 0, NULL);
-    ki_set_mode(m, t, mode);
+    ke_set_mode(m, t, mode);
     return f;
 }
 
@@ -141,8 +141,10 @@ void ke_pop_frame(KMACHINE *m, KTHREAD *t, int64_t result)
             m->runner.release(m->runner.ctx, f);
         int mode = f->saved_mode;
         t->nframes--;
-        if (m->started && !ke_stopping(m))
-            ki_set_mode(m, t, mode);
+        if (t->unwinding)
+            ;   /* an exiting thread never returns to the modes of its frames */
+        else if (m->started && !ke_stopping(m))
+            ke_set_mode(m, t, mode);
         else
             t->mode = (uint8_t)mode;
     } else {
@@ -184,7 +186,7 @@ KSTEP ki_run_thread_start(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         ke_pop_frame(m, t, 0);
         if (t->mode == UserMode) {
             ke_trace(m, TR_SYSCALL_ENTER, c->number, t->id, -1, 0, 0, 0, 0, 0, "NtTerminateThread");
-            ki_set_mode(m, t, KernelMode);
+            ke_set_mode(m, t, KernelMode);
         }
         ke_push_frame(m, t, FRAME_EXIT_THREAD);
         return STEP_CONTINUE;
@@ -267,6 +269,7 @@ KSTEP ki_run_exit_thread(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         /* KeTerminateThread: signal the thread object, Terminated, never
          * scheduled again. */
         ke_trace(m, TR_THREAD_EXIT, c->number, t->id, -1, t->exit_status, 0, 0, 0, 0, NULL);
+        t->unwinding = true;
         while (t->nframes)
             ke_pop_frame(m, t, 0);
         t->wait_irql = PASSIVE_LEVEL;

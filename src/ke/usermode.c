@@ -17,14 +17,6 @@
 
 #include <assert.h>
 
-static void ki_set_mode_traced(KMACHINE *m, KTHREAD *t, int mode)
-{
-    if (t->mode == mode)
-        return;
-    ke_trace(m, TR_MODE, t->cpu, t->id, -1, t->mode, mode, 0, 0, 0, NULL);
-    t->mode = (uint8_t)mode;
-}
-
 /* A system call from user mode begins: PreviousMode = UserMode, the thread
  * now runs kernel code. Caller: a binding, thread in user mode. */
 void ke_syscall_enter(KMACHINE *m, const char *name)
@@ -32,7 +24,7 @@ void ke_syscall_enter(KMACHINE *m, const char *name)
     KTHREAD *t = m->running;
     assert(t->mode == UserMode);
     ke_trace(m, TR_SYSCALL_ENTER, t->cpu, t->id, -1, 0, 0, 0, 0, 0, name);
-    ki_set_mode_traced(m, t, KernelMode);
+    ke_set_mode(m, t, KernelMode);
 }
 
 /* The system call returns: push the return-to-user path; caller yields. */
@@ -91,7 +83,7 @@ KSTEP ki_run_user_exit(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         t->user_dispatch = NULL;
         if (f->flag == 0)
             ke_trace(m, TR_SYSCALL_EXIT, c->number, t->id, -1, 0, 0, 0, 0, 0, NULL);
-        ki_set_mode_traced(m, t, UserMode);
+        ke_set_mode(m, t, UserMode);
         ke_pop_frame(m, t, t->frame_result);
         if (dispatch)
             ke_push_frame(m, t, FRAME_USER_APC)->ptr = dispatch;
@@ -117,7 +109,7 @@ KSTEP ki_run_user_apc(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
     case UA_RETURNED: {
         /* NtContinue(context, TestAlert = TRUE) (D6). */
         ke_trace(m, TR_SYSCALL_ENTER, c->number, t->id, -1, 0, 0, 0, 0, 0, "NtContinue");
-        ki_set_mode_traced(m, t, KernelMode);
+        ke_set_mode(m, t, KernelMode);
         /* [DIFF] D6 win10: the NtContinue that ends a special user APC does
          * not TestAlert, so regular user APCs are not picked up (C26). */
         if (!(call->apc->special_user && m->cfg.profile == ProfileWin10))

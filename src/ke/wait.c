@@ -252,9 +252,10 @@ KSTEP ki_run_wait(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
     case W_AFTER_K2: {
         NTSTATUS st = (NTSTATUS)f->value;
         if (st == STATUS_KERNEL_APC) {
-            /* W4: transparent; restart with the same due time. */
-            f->pc = W_LOOP;
-            ki_set_irql(m, c, SYNCH_LEVEL);
+            /* W4: transparent; back to WaitIrql (K2), then restart the
+             * loop - raising again - with the same due time. */
+            f->pc = W_RESTART;
+            ki_set_irql(m, c, wait_irql);
             return STEP_CONTINUE;
         }
         return ki_wait_done(m, c, t, f, st);

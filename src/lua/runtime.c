@@ -648,6 +648,29 @@ const char *lua_runtime_expected_bugcheck(LuaRuntime *rt)
     return rt->expected_bugcheck;
 }
 
+const char *lua_runtime_where(LuaRuntime *rt)
+{
+    lua_State *co = rt->current_co;
+    if (!co && rt->m && rt->m->running) {
+        /* kernel code of the running thread: the scenario line below it is
+         * the innermost code frame's (a wait's caller, a routine's body) */
+        KTHREAD *t = rt->m->running;
+        for (int i = t->nframes - 1; i >= 0 && !co; i--) {
+            KFRAME *f = &t->frames[i];
+            if (f->kind == FRAME_CODE && f->co) {
+                lua_rawgeti(rt->L, LUA_REGISTRYINDEX, rt->ref_cos);
+                lua_rawgeti(rt->L, -1, f->co);
+                co = lua_tothread(rt->L, -1);
+                lua_pop(rt->L, 2);
+            }
+        }
+    }
+    if (!co)
+        return NULL;
+    const char *w = rt_where(co);
+    return strcmp(w, "?") == 0 ? NULL : w;
+}
+
 void lua_runtime_interrupt(LuaRuntime *rt)
 {
     if (rt && rt->m)

@@ -48,6 +48,10 @@ KSTOP_REASON lua_runtime_run(LuaRuntime *rt);
 /* The scenario's expect_bugcheck(NAME), or NULL. */
 const char *lua_runtime_expected_bugcheck(LuaRuntime *rt);
 
+/* The scenario's file:line being executed now (NULL outside scenario code);
+ * the string is valid until the next call. */
+const char *lua_runtime_where(LuaRuntime *rt);
+
 /* Stop the run from a signal handler. */
 void lua_runtime_interrupt(LuaRuntime *rt);
 

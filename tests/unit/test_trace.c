@@ -538,10 +538,10 @@ test_format_examples(void)
     trace_name_fn nm = example_name;
 
     check_detail(R(.kind = TR_THREAD_STATE, .a = Ready, .b = Running), nm,
-                 "from=Ready to=Running reason=Executive status=STATUS_SUCCESS queue_pos=0");
+                 "from=Ready to=Running reason=Executive exit=0 queue_pos=0");
     check_detail(R(.kind = TR_THREAD_STATE, .a = Running, .b = Waiting, .c = UserRequest,
                    .d = STATUS_TIMEOUT, .e = -1), nm,
-                 "from=Running to=Waiting reason=UserRequest status=STATUS_TIMEOUT queue_pos=-1");
+                 "from=Running to=Waiting reason=UserRequest exit=258 queue_pos=-1");
     check_detail(R(.kind = TR_WAIT_BEGIN, .obj = 10, .a = WaitAny, .b = UserMode, .c = 1, .d = -1,
                    .e = 1), nm,
                  "ev type=WaitAny mode=UserMode alertable=TRUE timeout=inf count=1");

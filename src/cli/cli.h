@@ -1,0 +1,51 @@
+/*
+ * cli.h - what the command-line commands share: running one scenario
+ * (simulate.c), time formatting and parsing, exit statuses.
+ */
+#ifndef APCSIM_CLI_H
+#define APCSIM_CLI_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define APCSIM_VERSION "0.1.0"
+
+enum { EXIT_OK = 0, EXIT_EXPECT = 1, EXIT_USAGE = 2, EXIT_SCENARIO = 3, EXIT_BUGCHECK = 4, EXIT_INTERRUPTED = 130 };
+
+/* One run of one scenario. */
+typedef struct RunRequest {
+    const char *scenario;
+    const char *db;                 /* NULL = results/<scenario>.db */
+    bool no_trace;
+    int64_t seed;                   /* -1 = the scenario's */
+    int profile;                    /* -1 = the scenario's */
+    int64_t max_events;             /* -1 = default */
+    int64_t instruction_budget;     /* 0 = default */
+    int64_t memory_limit_mib;       /* 0 = default */
+    const char *lua_dir;            /* NULL = find it */
+    GHashTable *params;             /* may be NULL */
+    bool quiet;                     /* no summary */
+    bool progress;                  /* progress line on a terminal */
+    FILE *messages;                 /* where errors go (stderr if NULL) */
+    GPtrArray *row_lines;           /* if non-NULL: [seq] = "file:line" of the scenario code that emitted the row */
+} RunRequest;
+
+/* Run it; returns the exit status of `apcsim run`. *trace_path (if non-NULL)
+ * receives the complete trace's path (g_free), or NULL. */
+int cli_simulate(const RunRequest *rq, char **trace_path);
+
+/* "1.234 ms" for people (g_free). */
+char *cli_fmt_time(int64_t ns);
+/* "500us", "3ms", "1s", "250" (ns). */
+bool cli_parse_time(const char *s, int64_t *out);
+/* --param NAME=VALUE list into a table; false + message on a malformed one. */
+bool cli_parse_params(char **params, GHashTable **out, const char *cmd);
+/* Read a scenario's "-- args:" header (extra arguments its tests run it with). */
+char **cli_scenario_args(const char *scenario);
+
+int cmd_run(int argc, char **argv);
+int cmd_regress(int argc, char **argv);
+
+#endif /* APCSIM_CLI_H */

@@ -1,0 +1,271 @@
+/*
+ * regress.c - `apcsim regress`: re-run scenarios and compare their canonical
+ * dumps with the golden ones kept as text under tests/golden/ (a diff of a
+ * golden reads well in review; regenerating is the deliberate --update).
+ *
+ * A divergence reports the first differing transition with a few lines of
+ * context from both sides and the scenario line that emitted it (the run is
+ * made with the runtime's row hook recording, for every row, the innermost
+ * scenario line being executed). Goldens of another schema version or
+ * another profile are refused with a reason. The apcsim_version meta line is
+ * not compared (a new version must not invalidate every golden).
+ */
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "ke/ke.h"
+#include "trace/store.h"
+
+static char *golden_path(const char *dir, const char *scenario)
+{
+    char *rel = g_strdup(scenario);
+    if (g_str_has_prefix(rel, "./"))
+        memmove(rel, rel + 2, strlen(rel) - 1);
+    if (g_str_has_suffix(rel, ".lua"))
+        rel[strlen(rel) - 4] = 0;
+    for (char *p = rel; *p; p++)
+        if (*p == '/')
+            *p = '_';
+    char *path = g_strdup_printf("%s/%s.txt", dir, rel);
+    g_free(rel);
+    return path;
+}
+
+static void collect(const char *path, GPtrArray *out)
+{
+    if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+        GDir *d = g_dir_open(path, 0, NULL);
+        if (!d)
+            return;
+        GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+        const char *n;
+        while ((n = g_dir_read_name(d)))
+            g_ptr_array_add(names, g_build_filename(path, n, NULL));
+        g_dir_close(d);
+        g_ptr_array_sort(names, (GCompareFunc)(void (*)(void))g_ascii_strcasecmp);
+        /* sort by plain strcmp for a stable order */
+        for (guint i = 0; i < names->len; i++)
+            for (guint j = i + 1; j < names->len; j++)
+                if (strcmp(names->pdata[i], names->pdata[j]) > 0) {
+                    void *tmp = names->pdata[i];
+                    names->pdata[i] = names->pdata[j];
+                    names->pdata[j] = tmp;
+                }
+        for (guint i = 0; i < names->len; i++)
+            collect(names->pdata[i], out);
+        g_ptr_array_free(names, TRUE);
+    } else if (g_str_has_suffix(path, ".lua")) {
+        g_ptr_array_add(out, g_strdup(path));
+    }
+}
+
+/* Meta value of "# key = value" in a dump, or NULL (g_free). */
+static char *meta_of(char **lines, const char *key)
+{
+    char *prefix = g_strdup_printf("# %s = ", key);
+    char *v = NULL;
+    for (char **l = lines; *l && !v; l++)
+        if (g_str_has_prefix(*l, prefix))
+            v = g_strdup(*l + strlen(prefix));
+    g_free(prefix);
+    return v;
+}
+
+static bool comparable(const char *line)
+{
+    return !g_str_has_prefix(line, "# apcsim_version = ");
+}
+
+/* Build the RunRequest options a scenario's "-- args:" header asks for. */
+static bool apply_args(RunRequest *rq, char **args, GHashTable *params)
+{
+    for (char **a = args; *a; a++) {
+        const char *v = a[1];
+        if (strcmp(*a, "--profile") == 0 && v) {
+            rq->profile = ke_profile_from_name(v);
+            a++;
+        } else if (strcmp(*a, "--seed") == 0 && v) {
+            rq->seed = g_ascii_strtoll(v, NULL, 10);
+            a++;
+        } else if (strcmp(*a, "--param") == 0 && v) {
+            const char *eq = strchr(v, '=');
+            if (eq)
+                g_hash_table_replace(params, g_strndup(v, eq - v), g_strdup(eq + 1));
+            a++;
+        } else if (strcmp(*a, "--instruction-budget") == 0 && v) {
+            rq->instruction_budget = g_ascii_strtoll(v, NULL, 10);
+            a++;
+        } else if (strcmp(*a, "--max-events") == 0 && v) {
+            rq->max_events = g_ascii_strtoll(v, NULL, 10);
+            a++;
+        }
+    }
+    return rq->profile != -2;
+}
+
+static void show_context(const char *label, char **lines, int n, int at, int context)
+{
+    int from = at - context < 0 ? 0 : at - context;
+    for (int i = from; i < n && i <= at + context; i++)
+        printf("    %s %s %s\n", label, i == at ? ">" : " ", lines[i]);
+    if (at >= n)
+        printf("    %s > (end of trace)\n", label);
+}
+
+int cmd_regress(int argc, char **argv)
+{
+    gboolean update = FALSE;
+    g_autofree char *golden_dir = NULL;
+    gint context = 3;
+    gint64 seed = -1;
+    GOptionEntry entries[] = {
+        { "update", 0, 0, G_OPTION_ARG_NONE, &update, "Rewrite the goldens from this run (deliberately)", NULL },
+        { "golden-dir", 0, 0, G_OPTION_ARG_FILENAME, &golden_dir, "Where goldens live (default tests/golden)",
+          "DIR" },
+        { "context", 0, 0, G_OPTION_ARG_INT, &context, "Lines of context around a divergence (default 3)", "N" },
+        { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Run with this seed instead of the scenario's", "N" },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+    GOptionContext *ctx = g_option_context_new("[PATH...] - compare scenarios with their golden traces");
+    g_option_context_set_summary(ctx,
+        "Re-runs each scenario (files, or directories searched for *.lua; default scenarios/) and\n"
+        "compares its canonical dump with tests/golden/<path>.txt. A divergence shows the first\n"
+        "differing transition with context from both sides and the scenario line that produced it.\n"
+        "Exit status: 0 all match, 1 a divergence or a missing/refused golden, 2 usage.");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    GError *err = NULL;
+    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+        fprintf(stderr, "apcsim regress: %s\n", err->message);
+        g_error_free(err);
+        g_option_context_free(ctx);
+        return EXIT_USAGE;
+    }
+    g_option_context_free(ctx);
+    if (!golden_dir)
+        golden_dir = g_strdup("tests/golden");
+    GPtrArray *scenarios = g_ptr_array_new_with_free_func(g_free);
+    if (argc < 2)
+        collect("scenarios", scenarios);
+    for (int i = 1; i < argc; i++) {
+        if (!g_file_test(argv[i], G_FILE_TEST_EXISTS)) {
+            fprintf(stderr, "apcsim regress: %s: no such file or directory\n", argv[i]);
+            g_ptr_array_free(scenarios, TRUE);
+            return EXIT_USAGE;
+        }
+        collect(argv[i], scenarios);
+    }
+    char *tmpdir = g_dir_make_tmp("apcsim-regress-XXXXXX", NULL);
+    int pass = 0, fail = 0;
+    for (guint i = 0; i < scenarios->len; i++) {
+        const char *scn = scenarios->pdata[i];
+        char *gpath = golden_path(golden_dir, scn);
+        char *db = g_build_filename(tmpdir, "run.db", NULL);
+        GHashTable *params = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        char **args = cli_scenario_args(scn);
+        RunRequest rq = { .scenario = scn, .db = db, .seed = -1, .profile = -1, .max_events = -1, .quiet = true,
+                          .params = params };
+        apply_args(&rq, args, params);
+        if (seed >= 0)
+            rq.seed = seed;
+        g_strfreev(args);
+        char *msgs = NULL;
+        size_t msglen = 0;
+        rq.messages = open_memstream(&msgs, &msglen);
+        rq.row_lines = g_ptr_array_new_with_free_func(g_free);
+        char *trace = NULL;
+        cli_simulate(&rq, &trace);
+        fclose(rq.messages);
+        char *now = NULL;
+        size_t nowlen = 0;
+        bool ok = false;
+        if (!trace) {
+            printf("FAIL %s: the run left no trace\n%s", scn, msgs ? msgs : "");
+        } else {
+            FILE *f = open_memstream(&now, &nowlen);
+            int rc = trace_dump(trace, f, &err);
+            fclose(f);
+            if (rc) {
+                printf("FAIL %s: cannot dump its trace: %s\n", scn, err ? err->message : "?");
+                g_clear_error(&err);
+            } else if (update) {
+                g_mkdir_with_parents(golden_dir, 0755);
+                if (g_file_set_contents(gpath, now, (gssize)nowlen, &err)) {
+                    printf("updated %s\n", gpath);
+                    ok = true;
+                } else {
+                    printf("FAIL %s: %s\n", gpath, err->message);
+                    g_clear_error(&err);
+                }
+            } else {
+                gchar *gold = NULL;
+                if (!g_file_get_contents(gpath, &gold, NULL, NULL)) {
+                    printf("FAIL %s: no golden %s (create it with apcsim regress --update %s)\n", scn, gpath, scn);
+                } else {
+                    char **gl = g_strsplit(gold, "\n", -1), **nl = g_strsplit(now, "\n", -1);
+                    char *gv = meta_of(gl, "schema_version"), *nv = meta_of(nl, "schema_version");
+                    char *gp = meta_of(gl, "profile"), *np = meta_of(nl, "profile");
+                    if (!gv || !nv || strcmp(gv, nv) != 0) {
+                        printf("FAIL %s: golden %s is of schema version %s, this apcsim writes %s: refused "
+                               "(regenerate with --update)\n", scn, gpath, gv ? gv : "?", nv ? nv : "?");
+                    } else if (!gp || !np || strcmp(gp, np) != 0) {
+                        printf("FAIL %s: golden %s was recorded under profile %s, this run is %s: refused\n", scn,
+                               gpath, gp ? gp : "?", np ? np : "?");
+                    } else {
+                        /* keep the comparable lines of both sides */
+                        GPtrArray *ga = g_ptr_array_new(), *na = g_ptr_array_new();
+                        for (char **l = gl; *l; l++)
+                            if (comparable(*l))
+                                g_ptr_array_add(ga, *l);
+                        for (char **l = nl; *l; l++)
+                            if (comparable(*l))
+                                g_ptr_array_add(na, *l);
+                        int n = (int)MIN(ga->len, na->len), at = -1;
+                        for (int k = 0; k < n && at < 0; k++)
+                            if (strcmp(ga->pdata[k], na->pdata[k]) != 0)
+                                at = k;
+                        if (at < 0 && ga->len != na->len)
+                            at = n;
+                        if (at < 0) {
+                            ok = true;
+                            printf("ok   %s\n", scn);
+                        } else {
+                            const char *line = at < (int)na->len ? na->pdata[at] : ga->pdata[at];
+                            long long seq = g_ascii_strtoll(line, NULL, 10);
+                            printf("FAIL %s: diverges from %s at %s\n", scn, gpath,
+                                   line[0] == '#' ? "the meta rows" : "the transition below");
+                            show_context("golden:", (char **)ga->pdata, (int)ga->len, at, context);
+                            show_context("now:   ", (char **)na->pdata, (int)na->len, at, context);
+                            const char *where = seq > 0 && seq < (long long)rq.row_lines->len
+                                                    ? rq.row_lines->pdata[seq] : NULL;
+                            if (line[0] != '#')
+                                printf("    transition %lld was produced by %s\n", seq,
+                                       where ? where : "the kernel itself (no scenario code was running)");
+                        }
+                        g_ptr_array_free(ga, TRUE);
+                        g_ptr_array_free(na, TRUE);
+                    }
+                    g_free(gv); g_free(nv); g_free(gp); g_free(np);
+                    g_strfreev(gl);
+                    g_strfreev(nl);
+                    g_free(gold);
+                }
+            }
+        }
+        if (ok) pass++; else fail++;
+        if (trace)
+            g_unlink(trace);
+        g_free(trace);
+        free(now);
+        free(msgs);
+        g_ptr_array_free(rq.row_lines, TRUE);
+        g_hash_table_unref(params);
+        g_free(db);
+        g_free(gpath);
+    }
+    g_rmdir(tmpdir);
+    g_free(tmpdir);
+    g_ptr_array_free(scenarios, TRUE);
+    printf("regress: %d passed, %d failed\n", pass, fail);
+    return fail ? 1 : 0;
+}

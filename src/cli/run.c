@@ -1,0 +1,153 @@
+/*
+ * run.c - `apcsim run`: options, then one simulation (simulate.c); and the
+ * small parsing helpers the commands share.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "ke/ke.h"
+
+bool cli_parse_time(const char *s, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    double v = g_ascii_strtod(s, &end);
+    if (end == s || errno)
+        return false;
+    double scale;
+    if (*end == 0 || strcmp(end, "ns") == 0) scale = 1;
+    else if (strcmp(end, "us") == 0) scale = 1e3;
+    else if (strcmp(end, "ms") == 0) scale = 1e6;
+    else if (strcmp(end, "s") == 0) scale = 1e9;
+    else return false;
+    if (v < 0)
+        return false;
+    *out = (int64_t)(v * scale + 0.5);
+    return true;
+}
+
+bool cli_parse_params(char **params, GHashTable **out, const char *cmd)
+{
+    GHashTable *t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    for (char **p = params; p && *p; p++) {
+        char *eq = strchr(*p, '=');
+        if (!eq || eq == *p) {
+            fprintf(stderr, "apcsim %s: --param takes NAME=VALUE, got '%s'\n", cmd, *p);
+            g_hash_table_unref(t);
+            return false;
+        }
+        g_hash_table_replace(t, g_strndup(*p, eq - *p), g_strdup(eq + 1));
+    }
+    *out = t;
+    return true;
+}
+
+char **cli_scenario_args(const char *scenario)
+{
+    gchar *text = NULL;
+    if (!g_file_get_contents(scenario, &text, NULL, NULL))
+        return g_new0(char *, 1);
+    char **lines = g_strsplit(text, "\n", -1);
+    g_free(text);
+    char **args = NULL;
+    for (char **l = lines; *l && !args; l++)
+        if (g_str_has_prefix(*l, "-- args:")) {
+            gint argc;
+            if (!g_shell_parse_argv(*l + 8, &argc, &args, NULL))
+                args = NULL;
+        }
+    g_strfreev(lines);
+    return args ? args : g_new0(char *, 1);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    g_autofree char *db = NULL, *seed_s = NULL, *profile_s = NULL, *chart = NULL;
+    g_autofree char *max_events_s = NULL, *lua_dir = NULL;
+    g_auto(GStrv) params = NULL;
+    gint64 budget = 0, mem_mib = 0;
+    gboolean no_trace = FALSE, quiet = FALSE;
+    GOptionEntry entries[] = {
+        { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Trace file (default results/<scenario>.db)", "FILE" },
+        { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_s, "Random seed (overrides machine{seed=})", "N" },
+        { "profile", 0, 0, G_OPTION_ARG_STRING, &profile_s, "nt52 (default), reactos or win10", "P" },
+        { "param", 0, 0, G_OPTION_ARG_STRING_ARRAY, &params, "Scenario parameter, read with param(NAME, default)",
+          "NAME=VALUE" },
+        { "no-trace", 0, 0, G_OPTION_ARG_NONE, &no_trace, "Simulate everything but write no trace", NULL },
+        { "max-events", 0, 0, G_OPTION_ARG_STRING, &max_events_s,
+          "Stop after N engine events (default 10000000; 0 = no limit)", "N" },
+        { "instruction-budget", 0, 0, G_OPTION_ARG_INT64, &budget,
+          "Lua instructions one resume of scenario code may run (default 200000000)", "N" },
+        { "memory-limit", 0, 0, G_OPTION_ARG_INT64, &mem_mib, "Memory cap of the scenario's Lua state (default 512)",
+          "MiB" },
+        { "chart", 0, 0, G_OPTION_ARG_FILENAME, &chart, "Draw a timeline chart after the run (not available yet)",
+          "FILE" },
+        { "lua-dir", 0, 0, G_OPTION_ARG_FILENAME, &lua_dir, "Directory of apcsim's lua/ library", "DIR" },
+        { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No summary", NULL },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+    GOptionContext *ctx = g_option_context_new("SCENARIO.lua - simulate a scenario");
+    g_option_context_set_summary(ctx,
+        "Runs a Lua scenario on the simulated NT kernel and writes every state transition to a SQLite\n"
+        "trace. Exit status: 0 ok, 1 expectation failed, 2 usage, 3 scenario error, 4 unexpected\n"
+        "bugcheck, 130 interrupted (the partial trace is kept as FILE.partial).");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    GError *err = NULL;
+    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+        fprintf(stderr, "apcsim run: %s (see apcsim run --help)\n", err->message);
+        g_error_free(err);
+        g_option_context_free(ctx);
+        return EXIT_USAGE;
+    }
+    g_option_context_free(ctx);
+    if (argc != 2) {
+        fprintf(stderr, "apcsim run: give exactly one scenario file (see apcsim run --help)\n");
+        return EXIT_USAGE;
+    }
+    if (chart) {
+        fprintf(stderr, "apcsim run: --chart is not available yet (timeline charts are still to come)\n");
+        return EXIT_USAGE;
+    }
+    RunRequest rq = { .scenario = argv[1], .db = db, .no_trace = no_trace, .seed = -1, .profile = -1,
+                      .max_events = -1, .instruction_budget = budget, .memory_limit_mib = mem_mib,
+                      .lua_dir = lua_dir, .quiet = quiet, .progress = true };
+    if (seed_s) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(seed_s, &end, 10);
+        if (*end || errno || v < 0) {
+            fprintf(stderr, "apcsim run: --seed takes a non-negative integer, got '%s'\n", seed_s);
+            return EXIT_USAGE;
+        }
+        rq.seed = v;
+    }
+    if (profile_s) {
+        rq.profile = ke_profile_from_name(profile_s);
+        if (rq.profile < 0) {
+            fprintf(stderr, "apcsim run: unknown profile '%s' (nt52, reactos, win10)\n", profile_s);
+            return EXIT_USAGE;
+        }
+    }
+    if (max_events_s) {
+        char *end;
+        long long v = strtoll(max_events_s, &end, 10);
+        if (*end || v < 0) {
+            fprintf(stderr, "apcsim run: --max-events takes a non-negative integer\n");
+            return EXIT_USAGE;
+        }
+        rq.max_events = v;
+    }
+    if (budget < 0 || mem_mib < 0) {
+        fprintf(stderr, "apcsim run: --instruction-budget and --memory-limit take positive numbers\n");
+        return EXIT_USAGE;
+    }
+    GHashTable *ptab;
+    if (!cli_parse_params(params, &ptab, "run"))
+        return EXIT_USAGE;
+    rq.params = ptab;
+    int code = cli_simulate(&rq, NULL);
+    g_hash_table_unref(ptab);
+    return code;
+}
