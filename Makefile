@@ -47,6 +47,7 @@ UNIT_SUPPORT_OBJ := $(UNIT_SUPPORT:%.c=$(BUILD)/%.o)
 
 APCSIM := $(BUILD)/apcsim
 
+.SECONDARY:
 .PHONY: all test unit-test scenario-test determinism-test clean deps quickstart help
 all: $(APCSIM)
 

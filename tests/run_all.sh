@@ -5,6 +5,8 @@ set -u
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# every scenario of the suite runs with the invariant checker on (exit 5 on a violation)
+export APCSIM_CHECK_INVARIANTS=1
 total_pass=0; total_fail=0
 run() {
   local out; out=$("$@" 2>&1); local rc=$?

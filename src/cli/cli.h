@@ -12,7 +12,8 @@
 
 #define APCSIM_VERSION "0.1.0"
 
-enum { EXIT_OK = 0, EXIT_EXPECT = 1, EXIT_USAGE = 2, EXIT_SCENARIO = 3, EXIT_BUGCHECK = 4, EXIT_INTERRUPTED = 130 };
+enum { EXIT_OK = 0, EXIT_EXPECT = 1, EXIT_USAGE = 2, EXIT_SCENARIO = 3, EXIT_BUGCHECK = 4, EXIT_INVARIANT = 5,
+       EXIT_INTERRUPTED = 130 };
 
 /* One run of one scenario. */
 typedef struct RunRequest {
@@ -27,6 +28,7 @@ typedef struct RunRequest {
     const char *lua_dir;            /* NULL = find it */
     GHashTable *params;             /* may be NULL */
     bool quiet;                     /* no summary */
+    bool check_invariants;          /* --check-invariants (also APCSIM_CHECK_INVARIANTS=1) */
     bool progress;                  /* progress line on a terminal */
     FILE *messages;                 /* where errors go (stderr if NULL) */
     GPtrArray *row_lines;           /* if non-NULL: [seq] = "file:line" of the scenario code that emitted the row */

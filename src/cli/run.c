@@ -68,7 +68,7 @@ int cmd_run(int argc, char **argv)
     g_autofree char *max_events_s = NULL, *lua_dir = NULL;
     g_auto(GStrv) params = NULL;
     gint64 budget = 0, mem_mib = 0;
-    gboolean no_trace = FALSE, quiet = FALSE;
+    gboolean no_trace = FALSE, quiet = FALSE, check_inv = FALSE;
     GOptionEntry entries[] = {
         { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Trace file (default results/<scenario>.db)", "FILE" },
         { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_s, "Random seed (overrides machine{seed=})", "N" },
@@ -86,13 +86,16 @@ int cmd_run(int argc, char **argv)
           "FILE" },
         { "lua-dir", 0, 0, G_OPTION_ARG_FILENAME, &lua_dir, "Directory of apcsim's lua/ library", "DIR" },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No summary", NULL },
+        { "check-invariants", 0, 0, G_OPTION_ARG_NONE, &check_inv,
+          "Check the kernel's invariants after every step (slow; exit 5 on a violation)", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     GOptionContext *ctx = g_option_context_new("SCENARIO.lua - simulate a scenario");
     g_option_context_set_summary(ctx,
         "Runs a Lua scenario on the simulated NT kernel and writes every state transition to a SQLite\n"
         "trace. Exit status: 0 ok, 1 expectation failed, 2 usage, 3 scenario error, 4 unexpected\n"
-        "bugcheck, 130 interrupted (the partial trace is kept as FILE.partial).");
+        "bugcheck, 5 internal invariant violated (an apcsim bug), 130 interrupted (the partial trace\n"
+        "is kept as FILE.partial).");
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
@@ -112,7 +115,7 @@ int cmd_run(int argc, char **argv)
     }
     RunRequest rq = { .scenario = argv[1], .db = db, .no_trace = no_trace, .seed = -1, .profile = -1,
                       .max_events = -1, .instruction_budget = budget, .memory_limit_mib = mem_mib,
-                      .lua_dir = lua_dir, .quiet = quiet, .progress = true };
+                      .lua_dir = lua_dir, .quiet = quiet, .progress = true, .check_invariants = check_inv };
     if (seed_s) {
         char *end;
         errno = 0;

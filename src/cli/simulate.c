@@ -188,6 +188,8 @@ int cli_simulate(const RunRequest *rq, char **trace_path)
     }
     g_rt = rt;
     KMACHINE *m = lua_runtime_machine(rt);
+    if (rq->check_invariants || (g_getenv("APCSIM_CHECK_INVARIANTS") && *g_getenv("APCSIM_CHECK_INVARIANTS") == '1'))
+        m->check_invariants = true;
     if (rq->row_lines) {
         g_rt_lines = rq->row_lines;
         m->row_hook = row_line_hook;
@@ -230,6 +232,11 @@ int cli_simulate(const RunRequest *rq, char **trace_path)
         break;
     case StopInterrupted:
         code = EXIT_INTERRUPTED;
+        break;
+    case StopInvariant:
+        fprintf(msg, "apcsim: internal invariant violated - a bug in apcsim, please report it with the "
+                     "scenario: %s\n", m->stop_message);
+        code = EXIT_INVARIANT;
         break;
     default:
         if (expected) {

@@ -513,7 +513,7 @@ KSTEP ki_run_deliver_apc(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
                          (uint64_t)t->apc_state.process->id, t->apc_state_index, 0);
             return STEP_CONTINUE;
         }
-        ke_pop_frame(m, t, t->frame_result);
+        ke_pop_transparent(m, t);
         return STEP_CONTINUE;
     }
     g_assert_not_reached();
@@ -535,7 +535,7 @@ KSTEP ki_run_apc_int(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
     case AI_DONE: {
         KIRQL irql = f->saved_irql;
         bool to_user = f->saved_mode == UserMode;
-        ke_pop_frame(m, t, t->frame_result);
+        ke_pop_transparent(m, t);
         ki_set_irql(m, c, irql);
         if (!to_user)
             ke_set_mode(m, t, KernelMode);
@@ -559,7 +559,7 @@ KSTEP ki_run_check_apc(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         ke_push_frame(m, t, FRAME_DELIVER_APC)->flag = KernelMode;
         return STEP_CONTINUE;
     case CA_DONE:
-        ke_pop_frame(m, t, t->frame_result);
+        ke_pop_transparent(m, t);
         ki_set_irql(m, c, PASSIVE_LEVEL);
         return STEP_CONTINUE;
     }

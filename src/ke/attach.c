@@ -182,6 +182,6 @@ KSTEP ki_run_detach(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         ki_set_kap(m, t, &t->apc_state, true);
         ki_request_software_interrupt(m, c, APC_LEVEL);
     }
-    ke_pop_frame(m, t, t->frame_result);
+    ke_pop_transparent(m, t);
     return STEP_CONTINUE;
 }

@@ -109,7 +109,7 @@ static KSTEP ki_step(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
     case FRAME_EXIT_THREAD:  return ki_run_exit_thread(m, c, t, f);
     case FRAME_DETACH:       return ki_run_detach(m, c, t, f);
     case FRAME_SPIN:
-        ke_pop_frame(m, t, t->frame_result);    /* its time has been spent */
+        ke_pop_transparent(m, t);     /* its time has been spent */
         return STEP_CONTINUE;
     case FRAME__COUNT:
         break;
@@ -171,7 +171,9 @@ void ki_cpu_run(KMACHINE *m, KPRCB *c)
         m->running = t;
         m->running_cpu = c;
         m->running_depth = t->nframes;
+        int64_t rows_before = m->rows;
         KSTEP s = ki_step(m, c, t, f);
+        ke_maybe_check_invariants(m, rows_before);
         m->running = saved_running;
         m->running_cpu = saved_cpu;
         m->running_depth = saved_depth;

@@ -102,7 +102,7 @@ KSTEP ki_run_dispatch_int(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
     case DI_RESUMED: {
         KIRQL irql = f->saved_irql;
         bool to_user = f->saved_mode == UserMode;
-        ke_pop_frame(m, t, t->frame_result);    /* an interrupt keeps the result below */
+        ke_pop_transparent(m, t);
         ki_set_irql(m, c, irql);
         if (!to_user)
             ke_set_mode(m, t, KernelMode);

@@ -154,6 +154,7 @@ typedef struct KFRAME {
     sim_time_t compute_left;        /* simulated time still to spend before resuming */
     sim_time_t compute_until;       /* while computing: when it ends */
     int64_t value;                  /* kind-specific local (e.g. wait status, APC id) */
+    int64_t saved_result;           /* t->frame_result when pushed: what a transparent frame gives back */
     void *ptr;                      /* kind-specific local (e.g. the wait record, the APC) */
 } KFRAME;
 
@@ -357,7 +358,7 @@ typedef struct KRUNNER {
 
 typedef enum KSTOP_REASON {
     StopNone = 0, StopAllTerminated, StopNothingToDo, StopAtTime, StopMaxEvents,
-    StopBugcheck, StopScenarioError, StopExpectFailed, StopInterrupted, StopTraceError
+    StopBugcheck, StopScenarioError, StopExpectFailed, StopInterrupted, StopTraceError, StopInvariant
 } KSTOP_REASON;
 const char *ke_stop_reason_name(KSTOP_REASON r);
 
@@ -423,6 +424,8 @@ struct KMACHINE {
     volatile int interrupted;       /* set by a signal handler */
     void (*progress)(void *ctx, const KMACHINE *m);  /* called every 65536 events, may be NULL */
     int64_t rows;                   /* trace rows emitted so far (= seq of the last row) */
+    bool check_invariants;          /* check after every step (invariants.c) */
+    int64_t invariant_rows_before;  /* rows before the step that broke one */
     /* Called after every trace row (tests: replay-versus-live); may be NULL. */
     void (*row_hook)(void *ctx, KMACHINE *m, int64_t seq);
     void *row_hook_ctx;
@@ -492,6 +495,10 @@ KTHREAD *ke_thread_create(KMACHINE *m, const KTHREAD_PARAMS *p);
 KFRAME *ke_push_frame(KMACHINE *m, KTHREAD *t, KFRAME_KIND kind);
 KFRAME *ke_push_code(KMACHINE *m, KTHREAD *t, KROUTINE_KIND rk, KCODE code, int32_t owner_id);
 void ke_pop_frame(KMACHINE *m, KTHREAD *t, int64_t result);
+/* Pop a frame that produces no result of its own (interrupts, the return to
+ * user mode, APC delivery...): the frame below sees the result it had when
+ * this one was pushed, whatever ran inside. */
+void ke_pop_transparent(KMACHINE *m, KTHREAD *t);
 static inline KFRAME *ke_top_frame(KTHREAD *t) { return t->nframes ? &t->frames[t->nframes - 1] : NULL; }
 KTHREAD *ke_thread_by_name(KMACHINE *m, const char *name);
 /* Change the thread's current mode (a MODE row if it changes). */
@@ -684,6 +691,12 @@ enum {
     EV_THREAD_START,                /* b = thread id */
     EV_TICK,
 };
+
+/* invariants.c: NULL if every invariant holds, else what broke (g_free). */
+char *ke_check_invariants(KMACHINE *m);
+/* Check now if enabled; on a violation stop the run (StopInvariant) naming
+ * the rows (rows_before, m->rows] of the step that broke it. */
+void ke_maybe_check_invariants(KMACHINE *m, int64_t rows_before);
 
 /* Helpers */
 static inline KPRCB *ke_cpu_of(KMACHINE *m, KTHREAD *t) { return &m->cpu[t->cpu]; }

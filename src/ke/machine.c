@@ -56,7 +56,7 @@ const char *ke_stop_reason_name(KSTOP_REASON r)
     static const char *const names[] = {
         "running", "all threads terminated", "nothing can happen any more", "stop_at reached",
         "event limit reached", "bugcheck", "scenario error", "expectation failed", "interrupted",
-        "trace write error",
+        "trace write error", "internal invariant violated",
     };
     return (unsigned)r < G_N_ELEMENTS(names) ? names[r] : "?";
 }
@@ -373,7 +373,9 @@ KSTOP_REASON ke_machine_run(KMACHINE *m)
                 break;
             }
         }
+        int64_t rows_before = m->rows;
         ki_handle_event(m, &ev);
+        ke_maybe_check_invariants(m, rows_before);
     }
     /* Account for computations cut short by the stop. */
     for (int i = 0; i < m->ncpus; i++)

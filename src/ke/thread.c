@@ -96,6 +96,7 @@ KFRAME *ke_push_frame(KMACHINE *m, KTHREAD *t, KFRAME_KIND kind)
     f->saved_irql = (t->state == Running && m->cpu[t->cpu].current == t) ? m->cpu[t->cpu].irql : PASSIVE_LEVEL;
     f->saved_mode = t->mode;
     f->owner_id = -1;
+    f->saved_result = t->frame_result;
     return f;
 }
 
@@ -153,6 +154,11 @@ void ke_pop_frame(KMACHINE *m, KTHREAD *t, int64_t result)
         t->nframes--;
     }
     t->frame_result = result;
+}
+
+void ke_pop_transparent(KMACHINE *m, KTHREAD *t)
+{
+    ke_pop_frame(m, t, ke_top_frame(t)->saved_result);
 }
 
 enum { TS_START = 0, TS_PASSIVE, TS_BODY, TS_BODY_DONE };

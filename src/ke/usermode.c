@@ -84,7 +84,7 @@ KSTEP ki_run_user_exit(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         if (f->flag == 0)
             ke_trace(m, TR_SYSCALL_EXIT, c->number, t->id, -1, 0, 0, 0, 0, 0, NULL);
         ke_set_mode(m, t, UserMode);
-        ke_pop_frame(m, t, t->frame_result);
+        ke_pop_transparent(m, t);
         if (dispatch)
             ke_push_frame(m, t, FRAME_USER_APC)->ptr = dispatch;
         return STEP_CONTINUE;
@@ -116,7 +116,7 @@ KSTEP ki_run_user_apc(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
             KeTestAlertThread(m, UserMode);
         if (call->id && m->runner.unref)
             m->runner.unref(m->runner.ctx, call->id);
-        ke_pop_frame(m, t, t->frame_result);    /* frees call */
+        ke_pop_transparent(m, t);     /* frees call */
         ke_push_frame(m, t, FRAME_USER_EXIT)->flag = 0;
         return STEP_CONTINUE;
     }

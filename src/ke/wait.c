@@ -196,7 +196,8 @@ KSTEP ki_run_wait(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
             return ki_wait_done(m, c, t, f, st);
         /* W1.4: timeout reached. */
         if (w->due != SIM_TIME_NEVER && w->due <= m->now) {
-            if (w->wait_type == WaitDelay && w->timeout == 0) {
+            if (w->wait_type == WaitDelay && w->timeout == 0 && w->mode == UserMode && !w->alertable &&
+                !t->apc_state.user_apc_pending) {
                 /* A zero delay yields to a ready thread of the same priority
                  * (NtYieldExecution): the caller goes to the tail of its
                  * queue and the wait ends when it runs again. */

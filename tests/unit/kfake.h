@@ -25,8 +25,9 @@
  * Observation: KF_RECORD(label) appends "thread:label@t" to a log (t in ns,
  * thread = the thread whose stack runs the step, i.e. the interrupted thread
  * for a DPC routine); a kernel call with a label appends "thread:label=value@t"
- * (a wait's status without its "STATUS_" prefix, e.g. "A:w=TIMEOUT@1000",
- * or an integer result). KF_EXPECT(irql, kad, sad) checks the CPU's IRQL and
+ * (a wait's status without its "STATUS_" prefix, e.g. "A:w=TIMEOUT@1000";
+ * 0 reads WAIT_0 after a wait and SUCCESS after a delay; any other call logs
+ * its integer result: the previous state, or a failure NTSTATUS). KF_EXPECT(irql, kad, sad) checks the CPU's IRQL and
  * the thread's KernelApcDisable / SpecialApcDisable at that moment (kmtests'
  * habit: state after every step), KF_CHECK(fn, data) calls a C function
  * there. The sink copies every row into an array for assertions on
@@ -149,6 +150,8 @@ KFake *kfake_new(void);
 void kfake_free(KFake *fk);
 /* Create the machine with the fake sink and runner (cfg NULL: defaults). */
 KMACHINE *kfake_machine(KFake *fk, const KCONFIG *cfg);
+/* The machine made by kfake_machine (NULL before). */
+KMACHINE *kfake_m(const KFake *fk);
 /* Run it (ke_machine_run); returns the stop reason. */
 KSTOP_REASON kfake_run(KFake *fk);
 

@@ -1,0 +1,1505 @@
+/*
+ * replay.c - the kernel state rebuilt from a trace: the state model, its
+ * checkpoints, seeking in a trace file, and the debugger-style printer.
+ *
+ * Workload: a trace of a few hundred to tens of millions of rows, read by
+ * people who ask "what did the kernel look like at 1.5 ms?" - once per
+ * command - and by the differential test, which walks a trace from the
+ * first row to the last and asks at thousands of points.
+ *
+ * The model
+ * ---------
+ * A KSNAP (ke/snapshot.h) that every row updates, plus what rows need
+ * between them. What each row kind does to it (ktrace.h says what the
+ * fields mean; the emitters in src/ke say when rows come):
+ *
+ *   RUN_BEGIN        the CPUs; the quantum every new thread starts with
+ *   PROCESS_CREATE,  new entries; an idle thread becomes its CPU's idle and
+ *   THREAD_CREATE,   current thread; a thread starts on the lowest CPU of
+ *   OBJECT_CREATE    its affinity
+ *   THREAD_STATE     the state; a thread leaves any ready queue, standby
+ *                    slot and wait list it is in; to Ready it joins the
+ *                    ready queue of the row's CPU at its priority (head when
+ *                    queue_pos = 1), except idle threads, which are never
+ *                    queued; to Standby it becomes the row CPU's NextThread;
+ *                    to Waiting it takes the wait set up by its WAIT_BEGIN
+ *                    and joins the wait list of each object, in order
+ *   CONTEXT_SWITCH   the CPU's current thread; the thread's last CPU
+ *   IRQL, SWINT_*,   the CPU's IRQL, request latches, DPC queue and
+ *   DPC_*            DpcRoutineActive
+ *   WAIT_BEGIN       the wait being set up: type, mode, alertability,
+ *                    objects (obj, or the id list in the text when count >
+ *                    1), due = t + timeout, and WaitIrql = the CPU's IRQL at
+ *                    the row - except right after a signal "with Wait =
+ *                    TRUE", where the CPU is already at SYNCH_LEVEL and the
+ *                    wait returns to the IRQL that raise came from (the
+ *                    model remembers, per thread, the last IRQL raised to
+ *                    SYNCH_LEVEL from)
+ *   UNWAIT           the thread leaves the wait lists
+ *   SIGNAL, MUTANT_OWNER, TIMER_*   object state (a periodic timer that
+ *                    expires stays set, due one period later)
+ *   FIELD, PRIORITY, MODE           thread fields, by their "to" value
+ *   APC_INSERT       the APC enters the list (mode) of the block (0
+ *                    ApcState, 1 SavedApcState) at the position the row
+ *                    gives; "after the specials" skips the entries that
+ *                    were themselves inserted after the specials (in a kernel
+ *                    list exactly the special kernel APCs, in a user list the
+ *                    special user APCs), which is the walk apc.c makes
+ *   APC_DEQUEUE      the APC leaves whatever list holds it
+ *   APC_STATE_MOVE   whole KAPC_STATEs move (lists and flags), as attach.c
+ *                    moves them: 0 ApcState -> SavedApcState, 1 ApcState ->
+ *                    the stack-attach buffer d, 2 back, 3 back from the
+ *                    buffer; ApcState starts empty for process b on attach.
+ *                    The FIELD rows that follow repeat the flags' new values
+ *   ROUTINE_*        a stack of running routines (for the printer only)
+ *   BUGCHECK, RUN_END   kept for the printer
+ *
+ * Every row that carries an old value (a FIELD's "from", an IRQL's "from",
+ * a THREAD_STATE's "from", ...) is checked against the model first; a
+ * mismatch is a row the model could not have predicted, i.e. a transition
+ * missing from the log, and is counted (replay_state_disagreements). The
+ * differential test requires none.
+ *
+ * Checkpoints
+ * -----------
+ * A checkpoint is the whole model saved as a byte string (zigzag varints,
+ * one codec function per structure used for both saving and loading, so the
+ * two cannot disagree) in the table replay_checkpoint(seq, format, state) of
+ * the trace file itself: one file stays one file, and the table rides along
+ * with copies. They are written while the trace is written
+ * (replay_checkpoint_rows, called by the store), or added later by
+ * `apcsim replay --index` (replay_index) for older traces. An interval is
+ * max(REPLAY_CHECKPOINT_MIN_ROWS, saved size / REPLAY_CHECKPOINT_BYTES_PER_ROW)
+ * rows, which bounds both the work of a seek (load one state, apply at most
+ * one interval of rows) and the space (a fraction of the rows' own size)
+ * independently of the trace's length.
+ *
+ * Rejected: checkpoints in a side file (two files to keep together and a
+ * second way to go stale); building them lazily inside the trace on first
+ * use (a reader that writes, and a first query that costs a full pass);
+ * per-thread "last row" indices (a seek would still need every kind of row
+ * for CPUs, objects and lists); saving the state as canonical text (three
+ * times larger and slow to parse).
+ *
+ * Seeking to a time is a binary search over seq (t never decreases with
+ * seq), each probe a primary-key lookup: no index on t is needed.
+ */
+#include "trace/replay.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "ke/ke.h"
+#include "trace/trace_int.h"
+
+/* ======================================================================
+ * The state model
+ * ====================================================================== */
+
+/* A routine running on a thread, from its ROUTINE_BEGIN row. */
+typedef struct RRoutine {
+    uint8_t kind;                   /* KROUTINE_KIND */
+    int32_t owner;                  /* APC/DPC id, -1 */
+    int64_t t;                      /* when it began */
+} RRoutine;
+
+/* What the model keeps per thread besides its KSNAP_THREAD. */
+typedef struct RThread {
+    KSNAP_THREAD *k;                /* owned by the snapshot */
+    /* the wait being set up: WAIT_BEGIN .. THREAD_STATE Waiting */
+    bool pw_valid;
+    uint8_t pw_type, pw_mode, pw_irql;
+    bool pw_alertable;
+    int64_t pw_due;
+    GArray *pw_objects;             /* int32 ids */
+    int8_t sync_from;               /* IRQL of the last raise to SYNCH_LEVEL while it ran, -1 */
+    int32_t ready_cpu;              /* ready queue it is in, -1 */
+    int8_t ready_prio;
+    GArray *routines;               /* RRoutine, innermost last */
+} RThread;
+
+/* The KAPC_STATE saved in a KeStackAttachProcess buffer (attach.c). */
+typedef struct RBuffer {
+    int32_t id;
+    int32_t thread;
+    KSNAP_APC_STATE as;
+} RBuffer;
+
+struct ReplayState {
+    KSNAP *snap;
+    GHashTable *threads;            /* id -> RThread* (owned) */
+    GHashTable *objects;            /* id -> KSNAP_OBJECT* (owned by snap) */
+    GArray *processes;              /* int32 ids, creation order */
+    GHashTable *buffers;            /* id -> RBuffer* (owned) */
+    int64_t seq, t;
+    /* RUN_BEGIN */
+    int64_t seed, clock_tick, switch_cost;
+    int32_t quantum;
+    char *profile;
+    /* RUN_END */
+    bool ended;
+    int64_t stop_reason;
+    char *stop_text;
+    /* BUGCHECK */
+    bool bugchecked;
+    int64_t bug_code, bug_p[4], bug_t;
+    int32_t bug_thread, bug_cpu;
+    /* self-check */
+    int64_t disagreements;
+    char *first_disagreement;
+    int32_t move_thread;            /* thread whose APC_STATE_MOVE the current FIELD rows follow, -1 */
+};
+
+static void
+rthread_free(gpointer p)
+{
+    RThread *rt = p;
+
+    if (rt->pw_objects)
+        g_array_free(rt->pw_objects, TRUE);
+    if (rt->routines)
+        g_array_free(rt->routines, TRUE);
+    g_free(rt);
+}
+
+static void
+rbuffer_free(gpointer p)
+{
+    RBuffer *b = p;
+
+    ke_snapshot_apc_state_clear(&b->as);
+    g_free(b);
+}
+
+ReplayState *
+replay_state_new(void)
+{
+    ReplayState *st = g_new0(ReplayState, 1);
+
+    st->snap = ke_snapshot_new(0);
+    st->threads = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, rthread_free);
+    st->objects = g_hash_table_new(g_direct_hash, g_direct_equal);
+    st->processes = g_array_new(FALSE, FALSE, sizeof(int32_t));
+    st->buffers = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, rbuffer_free);
+    st->quantum = 6;
+    st->move_thread = -1;
+    st->bug_thread = st->bug_cpu = -1;
+    return st;
+}
+
+void
+replay_state_free(ReplayState *st)
+{
+    if (!st)
+        return;
+    g_hash_table_destroy(st->threads);
+    g_hash_table_destroy(st->objects);
+    g_hash_table_destroy(st->buffers);
+    g_array_free(st->processes, TRUE);
+    ke_snapshot_free(st->snap);
+    g_free(st->profile);
+    g_free(st->stop_text);
+    g_free(st->first_disagreement);
+    g_free(st);
+}
+
+int64_t replay_state_seq(const ReplayState *st) { return st->seq; }
+int64_t replay_state_time(const ReplayState *st) { return st->t; }
+const KSNAP *replay_state_snapshot(const ReplayState *st) { return st->snap; }
+int64_t replay_state_disagreements(const ReplayState *st) { return st->disagreements; }
+const char *replay_state_first_disagreement(const ReplayState *st) { return st->first_disagreement; }
+
+static void rs_disagree(ReplayState *st, const KTRACE_RECORD *rec, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+/* Count a row that does not fit the model; keep the first description. */
+static void
+rs_disagree(ReplayState *st, const KTRACE_RECORD *rec, const char *fmt, ...)
+{
+    st->disagreements++;
+    if (st->first_disagreement)
+        return;
+
+    va_list ap;
+    char *msg;
+
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    st->first_disagreement = g_strdup_printf("row %" PRId64 " (%s): %s", st->seq,
+                                             rec->kind >= 0 && rec->kind < TR__COUNT
+                                                 ? ktrace_kind_info[rec->kind].name : "?",
+                                             msg);
+    g_free(msg);
+}
+
+static RThread *
+rs_thread(ReplayState *st, int32_t id)
+{
+    return g_hash_table_lookup(st->threads, GINT_TO_POINTER(id));
+}
+
+/* The thread a row is about, or NULL (counted as a disagreement). */
+static RThread *
+rs_row_thread(ReplayState *st, const KTRACE_RECORD *rec, int32_t id)
+{
+    RThread *rt = rs_thread(st, id);
+
+    if (!rt)
+        rs_disagree(st, rec, "unknown thread %" PRId32, id);
+    return rt;
+}
+
+static KSNAP_CPU *
+rs_row_cpu(ReplayState *st, const KTRACE_RECORD *rec, int64_t cpu)
+{
+    if (cpu < 0 || cpu >= st->snap->ncpus) {
+        rs_disagree(st, rec, "no CPU %" PRId64, cpu);
+        return NULL;
+    }
+    return &st->snap->cpu[cpu];
+}
+
+/* The wait list of a dispatcher object (a thread or another object), or NULL. */
+static GArray **
+rs_wait_list(ReplayState *st, int32_t id)
+{
+    KSNAP_OBJECT *o = g_hash_table_lookup(st->objects, GINT_TO_POINTER(id));
+    RThread *rt;
+
+    if (o)
+        return &o->wait_list;
+    rt = rs_thread(st, id);
+    return rt ? &rt->k->wait_list : NULL;
+}
+
+/* The signal state of a dispatcher object, or NULL. */
+static int32_t *
+rs_signal_state(ReplayState *st, int32_t id)
+{
+    KSNAP_OBJECT *o = g_hash_table_lookup(st->objects, GINT_TO_POINTER(id));
+    RThread *rt;
+
+    if (o)
+        return &o->signal_state;
+    rt = rs_thread(st, id);
+    return rt ? &rt->k->signal_state : NULL;
+}
+
+static void
+rs_ready_remove(ReplayState *st, RThread *rt)
+{
+    if (rt->ready_cpu < 0)
+        return;
+    if (rt->ready_cpu < st->snap->ncpus)
+        ke_snapshot_ids_remove(&st->snap->cpu[rt->ready_cpu].ready[rt->ready_prio], rt->k->id);
+    rt->ready_cpu = -1;
+    rt->ready_prio = 0;
+}
+
+static void
+rs_standby_clear(ReplayState *st, int32_t id)
+{
+    for (int i = 0; i < st->snap->ncpus; i++)
+        if (st->snap->cpu[i].next == id)
+            st->snap->cpu[i].next = -1;
+}
+
+static void
+rs_wait_unlink(ReplayState *st, RThread *rt)
+{
+    GArray *objs = rt->k->wait_objects;
+
+    for (guint i = 0; objs && i < objs->len; i++) {
+        GArray **wl = rs_wait_list(st, g_array_index(objs, int32_t, i));
+
+        if (wl)
+            ke_snapshot_ids_remove(wl, rt->k->id);
+    }
+}
+
+/* ---- rows: run, processes, threads, objects ---------------------------------- */
+
+static void
+rs_run_begin(ReplayState *st, const KTRACE_RECORD *rec)
+{
+    if (rec->a < 1 || rec->a > KE_MAX_CPUS) {
+        rs_disagree(st, rec, "cpus=%" PRId64, rec->a);
+        return;
+    }
+    ke_snapshot_set_cpus(st->snap, (int)rec->a);
+    st->seed = rec->b;
+    st->clock_tick = rec->c;
+    st->quantum = (int32_t)rec->d;
+    st->switch_cost = rec->e;
+    g_free(st->profile);
+    st->profile = g_strdup(rec->text);
+}
+
+static void
+rs_thread_create(ReplayState *st, const KTRACE_RECORD *rec)
+{
+    int32_t id = rec->obj;
+    const GPtrArray *ts = st->snap->threads;
+
+    if (rs_thread(st, id) ||
+        (ts->len && ((KSNAP_THREAD *)g_ptr_array_index(ts, ts->len - 1))->id >= id)) {
+        rs_disagree(st, rec, "thread %" PRId32 " created twice or out of order", id);
+        return;
+    }
+
+    RThread *rt = g_new0(RThread, 1);
+    KSNAP_THREAD *k = ke_snapshot_add_thread(st->snap, id);
+    uint64_t affinity = (uint64_t)rec->c;
+
+    rt->k = k;
+    rt->sync_from = -1;
+    rt->ready_cpu = -1;
+    g_hash_table_insert(st->threads, GINT_TO_POINTER(id), rt);
+    k->process = (int32_t)rec->a;
+    k->priority = k->base_priority = (int8_t)rec->b;
+    k->system = rec->d != 0;
+    k->quantum = (int8_t)st->quantum;
+    k->cpu = affinity ? __builtin_ctzll(affinity) : 0;
+    k->apc_state.process = k->process;
+    k->state = Initialized;
+    k->mode = KernelMode;
+    k->state_t = rec->t;
+    if (rec->e >= 0) {
+        KSNAP_CPU *c = rs_row_cpu(st, rec, rec->e);
+
+        k->idle_cpu = (int32_t)rec->e;
+        k->cpu = (int32_t)rec->e;
+        if (c)
+            c->idle = c->current = id;      /* machine.c: c->current = idle before the first row */
+    }
+}
+
+static void
+rs_object_create(ReplayState *st, const KTRACE_RECORD *rec)
+{
+    int32_t id = rec->obj;
+    const GPtrArray *os = st->snap->objects;
+
+    if (g_hash_table_contains(st->objects, GINT_TO_POINTER(id)) ||
+        (os->len && ((KSNAP_OBJECT *)g_ptr_array_index(os, os->len - 1))->id >= id)) {
+        rs_disagree(st, rec, "object %" PRId32 " created twice or out of order", id);
+        return;
+    }
+
+    KSNAP_OBJECT *o = ke_snapshot_add_object(st->snap, id);
+
+    o->type = (uint8_t)rec->a;
+    o->signal_state = (int32_t)rec->b;
+    o->limit = (int32_t)rec->c;
+    o->mutex = rec->a == MutantObject && rec->d != 0;
+    g_hash_table_insert(st->objects, GINT_TO_POINTER(id), o);
+}
+
+/* ---- rows: scheduling ------------------------------------------------------------ */
+
+static void
+rs_thread_state(ReplayState *st, const KTRACE_RECORD *rec)
+{
+    RThread *rt = rs_row_thread(st, rec, rec->thread);
+
+    if (!rt)
+        return;
+
+    KSNAP_THREAD *k = rt->k;
+    int to = (int)rec->b;
+
+    if (k->state != rec->a)
+        rs_disagree(st, rec, "thread %" PRId32 " is %s, the row says from=%s", k->id,
+                     nt_state_name(k->state), nt_state_name((int)rec->a));
+    rs_ready_remove(st, rt);
+    rs_standby_clear(st, k->id);
+    if (k->state == Waiting && to != Waiting)
+        rs_wait_unlink(st, rt);
+    k->state = (uint8_t)to;
+    k->state_t = rec->t;
+    switch (to) {
+    case Waiting:
+        k->wait_reason = (uint8_t)rec->c;
+        if (!rt->pw_valid)
+            rs_disagree(st, rec, "thread %" PRId32 " blocks without a WAIT_BEGIN", k->id);
+        k->wait_type = rt->pw_type;
+        k->wait_mode = rt->pw_mode;
+        k->wait_irql = rt->pw_irql;
+        k->alertable = rt->pw_alertable;
+        k->wait_due = rt->pw_due;
+        if (k->wait_objects)
+            g_array_free(k->wait_objects, TRUE);
+        k->wait_objects = rt->pw_objects;
+        rt->pw_objects = NULL;
+        rt->pw_valid = false;
+        /* wait.c links the wait blocks in object order, each at the tail */
+        for (guint i = 0; k->wait_objects && i < k->wait_objects->len; i++) {
+            int32_t oid = g_array_index(k->wait_objects, int32_t, i);
+            GArray **wl = rs_wait_list(st, oid);
+
+            if (wl)
+                ke_snapshot_ids_append(wl, k->id);
+            else
+                rs_disagree(st, rec, "thread %" PRId32 " waits on unknown object %" PRId32, k->id, oid);
+        }
+        break;
+    case Ready:
+        if (k->idle_cpu >= 0)
+            break;                          /* an idle thread is never queued */
+        if (rs_row_cpu(st, rec, rec->cpu)) {
+            KSNAP_CPU *c = &st->snap->cpu[rec->cpu];
+            int p = k->priority;
+
+            if (p < 0 || p >= KSNAP_PRIORITIES) {
+                rs_disagree(st, rec, "priority %d out of range", p);
+                break;
+            }
+            if (rec->e == 1)
+                ke_snapshot_ids_prepend(&c->ready[p], k->id);
+            else
+                ke_snapshot_ids_append(&c->ready[p], k->id);
+            rt->ready_cpu = (int32_t)rec->cpu;
+            rt->ready_prio = (int8_t)p;
+        }
+        break;
+    case Standby:
+        if (rs_row_cpu(st, rec, rec->cpu))
+            st->snap->cpu[rec->cpu].next = k->id;
+        break;
+    case Terminated:
+        k->exit_status = (int32_t)rec->d;
+        if (rt->routines)
+            g_array_set_size(rt->routines, 0);
+        break;
+    default:
+        break;
+    }
+}
+
+static void
+rs_context_switch(ReplayState *st, const KTRACE_RECORD *rec)
+{
+    KSNAP_CPU *c = rs_row_cpu(st, rec, rec->cpu);
+    RThread *rt = rs_row_thread(st, rec, (int32_t)rec->b);
+
+    if (!c || !rt)
+        return;
+    if (c->current != rec->a)
+        rs_disagree(st, rec, "cpu %" PRId32 " runs thread %" PRId32 ", the row says from=%" PRId64,
+                    rec->cpu, c->current, rec->a);
+    c->current = (int32_t)rec->b;
+    rs_standby_clear(st, (int32_t)rec->b);
+    rs_ready_remove(st, rt);
+    rt->k->cpu = rec->cpu;
+    rt->k->switches++;
+}
+
+static void
+rs_irql(ReplayState *st, const KTRACE_RECORD *rec)
+{
+    KSNAP_CPU *c = rs_row_cpu(st, rec, rec->cpu);
+
+    if (!c)
+        return;
+    if (c->irql != rec->a)
+        rs_disagree(st, rec, "cpu %" PRId32 " is at IRQL %d, the row says from=%" PRId64, rec->cpu, c->irql,
+                    rec->a);
+    c->irql = (int)rec->b;
+    if (rec->b == SYNCH_LEVEL && rec->a < SYNCH_LEVEL) {
+        RThread *rt = rs_thread(st, rec->thread);
+
+        if (rt)
+            rt->sync_from = (int8_t)rec->a;
+    }
+}
+
+static uint8_t
+swint_bit(int64_t level)
+{
+    return level == DISPATCH_LEVEL ? SWINT_DISPATCH : SWINT_APC;
+}
+
+static void
+rs_dpc_begin(ReplayState *st, const KTRACE_RECORD *rec)
+{
+    KSNAP_CPU *c = rs_row_cpu(st, rec, rec->cpu);
+
+    if (!c)
+        return;
+    if (!c->dpc_queue || c->dpc_queue->len == 0 || g_array_index(c->dpc_queue, int32_t, 0) != rec->obj)
+        rs_disagree(st, rec, "DPC %" PRId32 " is not at the head of cpu %" PRId32 "'s queue", rec->obj,
+                    rec->cpu);
+    if (c->dpc_queue && c->dpc_queue->len && g_array_index(c->dpc_queue, int32_t, 0) == rec->obj) {
+        g_array_remove_index(c->dpc_queue, 0);
+        if (c->dpc_queue->len == 0) {
+            g_array_free(c->dpc_queue, TRUE);
+            c->dpc_queue = NULL;
+        }
+    } else {
+        ke_snapshot_ids_remove(&c->dpc_queue, rec->obj);
+    }
+    c->dpc_active = true;
+}
+
+/* ---- rows: waits and objects ---------------------------------------------------------- */
+
+static void
+rs_wait_begin(ReplayState *st, const KTRACE_RECORD *rec)
+{
+    RThread *rt = rs_row_thread(st, rec, rec->thread);
+    KSNAP_CPU *c = rs_row_cpu(st, rec, rec->cpu);
+
+    if (!rt || !c)
+        return;
+    rt->pw_valid = true;
+    rt->pw_type = (uint8_t)rec->a;
+    rt->pw_mode = (uint8_t)rec->b;
+    rt->pw_alertable = rec->c != 0;
+    rt->pw_due = rec->d < 0 ? KSNAP_NO_DUE : rec->t + rec->d;
+    /* WaitIrql: the IRQL at the call, or, after a signal with Wait = TRUE
+     * (the CPU already at SYNCH_LEVEL), the IRQL before that signal. */
+    rt->pw_irql = (uint8_t)c->irql;
+    if (c->irql > DISPATCH_LEVEL) {
+        if (rt->sync_from < 0)
+            rs_disagree(st, rec, "a wait at IRQL %d with no raise to SYNCH_LEVEL before it", c->irql);
+        else
+            rt->pw_irql = (uint8_t)rt->sync_from;
+    }
+    if (rt->pw_objects)
+        g_array_set_size(rt->pw_objects, 0);
+    if (rec->e == 1) {
+        ke_snapshot_ids_append(&rt->pw_objects, rec->obj);
+    } else if (rec->e > 1) {
+        /* "id,id,..." (wait.c) */
+        const char *p = rec->text ? rec->text : "";
+        int64_t n = 0;
+
+        while (*p) {
+            char *end;
+            gint64 v = g_ascii_strtoll(p, &end, 10);
+
+            if (end == p)
+                break;
+            ke_snapshot_ids_append(&rt->pw_objects, (int32_t)v);
+            n++;
+            p = *end == ',' ? end + 1 : end;
+        }
+        if (n != rec->e)
+            rs_disagree(st, rec, "count=%" PRId64 " but %" PRId64 " object ids in the text", rec->e, n);
+    }
+}
+
+static void
+rs_signal(ReplayState *st, const KTRACE_RECORD *rec)
+{
+    int32_t *s = rs_signal_state(st, rec->obj);
+
+    if (!s) {
+        rs_disagree(st, rec, "unknown object %" PRId32, rec->obj);
+        return;
+    }
+    if (*s != rec->a)
+        rs_disagree(st, rec, "object %" PRId32 " has SignalState %" PRId32 ", the row says from=%" PRId64,
+                    rec->obj, *s, rec->a);
+    *s = (int32_t)rec->b;
+}
+
+static KSNAP_OBJECT *
+rs_row_object(ReplayState *st, const KTRACE_RECORD *rec)
+{
+    KSNAP_OBJECT *o = g_hash_table_lookup(st->objects, GINT_TO_POINTER(rec->obj));
+
+    if (!o)
+        rs_disagree(st, rec, "unknown object %" PRId32, rec->obj);
+    return o;
+}
+
+/* ---- rows: thread fields ---------------------------------------------------------------- */
+
+/* The KSNAP field a FIELD row names, as a pointer and a width, or NULL. */
+static void *
+rs_field(KSNAP_THREAD *k, int64_t f, int *width)
+{
+    *width = 1;
+    switch (f) {
+    case FLD_KERNEL_APC_DISABLE:  *width = 2; return &k->kernel_apc_disable;
+    case FLD_SPECIAL_APC_DISABLE: *width = 2; return &k->special_apc_disable;
+    case FLD_KERNEL_APC_PENDING:  return &k->apc_state.kernel_apc_pending;
+    case FLD_USER_APC_PENDING:    return &k->apc_state.user_apc_pending;
+    case FLD_KERNEL_APC_IN_PROGRESS: return &k->apc_state.kernel_apc_in_progress;
+    case FLD_ALERTED_KERNEL:      return &k->alerted[KernelMode];
+    case FLD_ALERTED_USER:        return &k->alerted[UserMode];
+    case FLD_APC_STATE_INDEX:     return &k->apc_state_index;
+    case FLD_APC_QUEUEABLE:       return &k->apc_queueable;
+    case FLD_SUSPEND_COUNT:       return &k->suspend_count;
+    case FLD_QUANTUM:             return &k->quantum;
+    case FLD_SAVED_KAP:           return &k->saved_apc_state.kernel_apc_pending;
+    case FLD_SAVED_UAP:           return &k->saved_apc_state.user_apc_pending;
+    case FLD_SAVED_KAIP:          return &k->saved_apc_state.kernel_apc_in_progress;
+    case FLD_BASE_PRIORITY:       return &k->base_priority;
+    case FLD_FREEZE_COUNT:        return &k->freeze_count;
+    case FLD_SPECIAL_USER_APC_PENDING: return &k->special_user_apc_pending;
+    case FLD_SPECIAL_APC_IN_PROGRESS:  return &k->special_apc_in_progress;
+    default: return NULL;
+    }
+}
+
+/* Fields whose old value a FIELD row after an APC_STATE_MOVE gives from
+ * before the move (attach.c, ki_trace_flags). */
+static bool
+field_is_state_flag(int64_t f)
+{
+    return f == FLD_KERNEL_APC_PENDING || f == FLD_USER_APC_PENDING || f == FLD_KERNEL_APC_IN_PROGRESS ||
+           f == FLD_SAVED_KAP || f == FLD_SAVED_UAP || f == FLD_SAVED_KAIP;
+}
+
+static void
+rs_field_row(ReplayState *st, const KTRACE_RECORD *rec)
+{
+    RThread *rt = rs_row_thread(st, rec, rec->thread);
+    int width;
+    void *p;
+    int64_t old;
+
+    if (!rt)
+        return;
+    p = rs_field(rt->k, rec->a, &width);
+    if (!p) {
+        rs_disagree(st, rec, "unknown field %" PRId64, rec->a);
+        return;
+    }
+    if (width == 2)
+        old = *(int16_t *)p;
+    else if (p == &rt->k->apc_state_index)
+        old = *(uint8_t *)p;
+    else if (rec->a == FLD_SUSPEND_COUNT || rec->a == FLD_QUANTUM || rec->a == FLD_BASE_PRIORITY ||
+             rec->a == FLD_FREEZE_COUNT)
+        old = *(int8_t *)p;
+    else
+        old = *(bool *)p;
+    if (old != rec->b && !(st->move_thread == rec->thread && field_is_state_flag(rec->a)))
+        rs_disagree(st, rec, "thread %" PRId32 ".%s is %" PRId64 ", the row says from=%" PRId64, rec->thread,
+                    ktrace_field_names[rec->a], old, rec->b);
+    if (width == 2)
+        *(int16_t *)p = (int16_t)rec->c;
+    else if (p == &rt->k->apc_state_index)
+        *(uint8_t *)p = (uint8_t)rec->c;
+    else if (rec->a == FLD_SUSPEND_COUNT || rec->a == FLD_QUANTUM || rec->a == FLD_BASE_PRIORITY ||
+             rec->a == FLD_FREEZE_COUNT)
+        *(int8_t *)p = (int8_t)rec->c;
+    else
+        *(bool *)p = rec->c != 0;
+}
+
+/* ---- rows: APC lists -------------------------------------------------------------------- */
+
+static KSNAP_APC_STATE *
+rs_block(RThread *rt, int64_t index)
+{
+    return index == 0 ? &rt->k->apc_state : index == 1 ? &rt->k->saved_apc_state : NULL;
+}
+
+static void
+rs_apc_insert(ReplayState *st, const KTRACE_RECORD *rec)
+{
+    RThread *rt = rs_row_thread(st, rec, rec->thread);
+    KSNAP_APC_STATE *as;
+    GArray *list;
+    KSNAP_APC e = { .id = rec->obj };
+    guint at;
+
+    if (!rt)
+        return;
+    as = rs_block(rt, rec->a);
+    if (!as || (rec->b != KernelMode && rec->b != UserMode)) {
+        rs_disagree(st, rec, "no APC state %" PRId64 " / list %" PRId64, rec->a, rec->b);
+        return;
+    }
+    e.special = rec->c == QposAfterSpecials;
+    e.environment = (int8_t)rec->e;
+    e.increment = (int32_t)rec->d;
+    e.insert_seq = st->seq;
+    e.insert_t = rec->t;
+    if (!as->list[rec->b])
+        as->list[rec->b] = g_array_new(FALSE, FALSE, sizeof(KSNAP_APC));
+    list = as->list[rec->b];
+    switch (rec->c) {
+    case QposHead:
+        at = 0;
+        break;
+    case QposAfterSpecials:
+        for (at = 0; at < list->len && g_array_index(list, KSNAP_APC, at).special; at++)
+            ;
+        break;
+    default:
+        at = list->len;
+        break;
+    }
+    g_array_insert_val(list, at, e);
+}
+
+/* Remove APC id from a list; true if it was there. */
+static bool
+rs_list_remove(GArray **list, int32_t id)
+{
+    for (guint i = 0; *list && i < (*list)->len; i++) {
+        if (g_array_index(*list, KSNAP_APC, i).id == id) {
+            g_array_remove_index(*list, i);
+            if ((*list)->len == 0) {
+                g_array_free(*list, TRUE);
+                *list = NULL;
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool
+rs_state_remove(KSNAP_APC_STATE *as, int mode, int32_t id)
+{
+    return as && mode >= 0 && mode < 2 && rs_list_remove(&as->list[mode], id);
+}
+
+static void
+rs_apc_dequeue(ReplayState *st, const KTRACE_RECORD *rec)
+{
+    RThread *rt = rs_row_thread(st, rec, rec->thread);
+    int mode = (int)rec->b;
+    GHashTableIter it;
+    gpointer v;
+
+    if (!rt)
+        return;
+    if (rs_state_remove(rs_block(rt, rec->a), mode, rec->obj))
+        return;
+    /* A block no index addresses: a KeStackAttachProcess buffer. */
+    g_hash_table_iter_init(&it, st->buffers);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        RBuffer *b = v;
+
+        if (b->thread == rec->thread && rs_state_remove(&b->as, mode, rec->obj)) {
+            if (rec->a != 2)
+                rs_disagree(st, rec, "APC %" PRId32 " was in a stack-attach buffer, not in block %" PRId64,
+                            rec->obj, rec->a);
+            return;
+        }
+    }
+    rs_disagree(st, rec, "APC %" PRId32 " is not in block %" PRId64 " list %d of thread %" PRId32, rec->obj,
+                rec->a, mode, rec->thread);
+    for (int blk = 0; blk < 2; blk++)
+        for (int md = 0; md < 2; md++)
+            if (rs_state_remove(rs_block(rt, blk), md, rec->obj))
+                return;
+}
+
+enum { MOVE_AS_TO_SAS = 0, MOVE_AS_TO_BUFFER = 1, MOVE_SAS_TO_AS = 2, MOVE_BUFFER_TO_AS = 3 };
+
+static void
+rs_apc_state_move(ReplayState *st, const KTRACE_RECORD *rec)
+{
+    RThread *rt = rs_row_thread(st, rec, rec->thread);
+    KSNAP_THREAD *k;
+    RBuffer *b;
+
+    if (!rt)
+        return;
+    k = rt->k;
+    st->move_thread = k->id;
+    switch (rec->a) {
+    case MOVE_AS_TO_SAS:
+        ke_snapshot_apc_state_move(&k->saved_apc_state, &k->apc_state);
+        k->apc_state.process = (int32_t)rec->b;
+        break;
+    case MOVE_AS_TO_BUFFER:
+        b = g_hash_table_lookup(st->buffers, GINT_TO_POINTER(rec->d));
+        if (!b) {
+            b = g_new0(RBuffer, 1);
+            b->id = (int32_t)rec->d;
+            b->as.process = -1;
+            g_hash_table_insert(st->buffers, GINT_TO_POINTER(b->id), b);
+        }
+        b->thread = k->id;
+        ke_snapshot_apc_state_move(&b->as, &k->apc_state);
+        k->apc_state.process = (int32_t)rec->b;
+        break;
+    case MOVE_SAS_TO_AS:
+        ke_snapshot_apc_state_move(&k->apc_state, &k->saved_apc_state);
+        break;
+    case MOVE_BUFFER_TO_AS:
+        b = g_hash_table_lookup(st->buffers, GINT_TO_POINTER(rec->d));
+        if (!b) {
+            rs_disagree(st, rec, "no stack-attach buffer %" PRId64, rec->d);
+            return;
+        }
+        ke_snapshot_apc_state_move(&k->apc_state, &b->as);
+        g_hash_table_remove(st->buffers, GINT_TO_POINTER(rec->d));
+        break;
+    default:
+        rs_disagree(st, rec, "unknown op %" PRId64, rec->a);
+        return;
+    }
+    if (k->apc_state.process != rec->b)
+        rs_disagree(st, rec, "ApcState.Process is %" PRId32 ", the row says %" PRId64, k->apc_state.process,
+                    rec->b);
+}
+
+/* ---- rows: routines (for the printer) ---------------------------------------------------- */
+
+static void
+rs_routine(ReplayState *st, const KTRACE_RECORD *rec, bool begin)
+{
+    RThread *rt = rs_thread(st, rec->thread);
+    RRoutine r = { .kind = (uint8_t)rec->a, .owner = rec->obj, .t = rec->t };
+
+    if (!rt)
+        return;
+    if (begin) {
+        if (!rt->routines)
+            rt->routines = g_array_new(FALSE, FALSE, sizeof(RRoutine));
+        g_array_append_val(rt->routines, r);
+        return;
+    }
+    /* The innermost matching one ends (a built-in routine that never
+     * returns - PspExitThread - leaves its entry until the thread ends). */
+    for (guint i = rt->routines ? rt->routines->len : 0; i-- > 0;) {
+        RRoutine *x = &g_array_index(rt->routines, RRoutine, i);
+
+        if (x->kind == r.kind && x->owner == r.owner) {
+            g_array_set_size(rt->routines, i);
+            return;
+        }
+    }
+}
+
+/* ---- apply ------------------------------------------------------------------------------- */
+
+void
+replay_state_apply(ReplayState *st, int64_t seq, const KTRACE_RECORD *rec)
+{
+    KSNAP_CPU *c;
+    KSNAP_OBJECT *o;
+    RThread *rt;
+
+    g_return_if_fail(st != NULL && rec != NULL);
+    if (seq != st->seq + 1)
+        rs_disagree(st, rec, "row %" PRId64 " follows row %" PRId64, seq, st->seq);
+    st->seq = seq;
+    st->t = rec->t;
+    if (rec->kind != TR_FIELD)
+        st->move_thread = -1;
+
+    switch ((KTRACE_KIND)rec->kind) {
+    case TR_RUN_BEGIN:
+        rs_run_begin(st, rec);
+        break;
+    case TR_RUN_END:
+        st->ended = true;
+        st->stop_reason = rec->a;
+        g_free(st->stop_text);
+        st->stop_text = g_strdup(rec->text);
+        break;
+    case TR_PROCESS_CREATE:
+        g_array_append_val(st->processes, rec->obj);
+        break;
+    case TR_THREAD_CREATE:
+        rs_thread_create(st, rec);
+        break;
+    case TR_OBJECT_CREATE:
+        rs_object_create(st, rec);
+        break;
+    case TR_THREAD_STATE:
+        rs_thread_state(st, rec);
+        break;
+    case TR_CONTEXT_SWITCH:
+        rs_context_switch(st, rec);
+        break;
+    case TR_IRQL:
+        rs_irql(st, rec);
+        break;
+    case TR_SWINT_REQUEST:
+        if ((c = rs_row_cpu(st, rec, rec->cpu)))
+            c->swint |= swint_bit(rec->a);
+        break;
+    case TR_SWINT_DISPATCH:
+        if ((c = rs_row_cpu(st, rec, rec->cpu))) {
+            if (!(c->swint & swint_bit(rec->a)))
+                rs_disagree(st, rec, "no %s request latched on cpu %" PRId32,
+                            rec->a == DISPATCH_LEVEL ? "DISPATCH" : "APC", rec->cpu);
+            c->swint &= (uint8_t)~swint_bit(rec->a);
+        }
+        break;
+    case TR_DPC_QUEUE:
+        if ((c = rs_row_cpu(st, rec, rec->a))) {
+            ke_snapshot_ids_append(&c->dpc_queue, rec->obj);
+            if ((int64_t)c->dpc_queue->len != rec->b)
+                rs_disagree(st, rec, "depth=%" PRId64 ", the model's queue holds %u", rec->b, c->dpc_queue->len);
+        }
+        break;
+    case TR_DPC_BEGIN:
+        rs_dpc_begin(st, rec);
+        break;
+    case TR_DPC_END:
+        if ((c = rs_row_cpu(st, rec, rec->cpu)))
+            c->dpc_active = false;
+        break;
+    case TR_WAIT_BEGIN:
+        rs_wait_begin(st, rec);
+        break;
+    case TR_WAIT_END:
+        break;
+    case TR_UNWAIT:
+        if ((rt = rs_row_thread(st, rec, rec->thread))) {
+            if (rt->k->state != Waiting)
+                rs_disagree(st, rec, "thread %" PRId32 " is %s, not Waiting", rt->k->id,
+                            nt_state_name(rt->k->state));
+            rs_wait_unlink(st, rt);
+        }
+        break;
+    case TR_SIGNAL:
+        rs_signal(st, rec);
+        break;
+    case TR_MUTANT_OWNER:
+        if ((o = rs_row_object(st, rec))) {
+            o->owner = (int32_t)rec->a;
+            o->abandoned = rec->c != 0;
+        }
+        break;
+    case TR_TIMER_SET:
+        if ((o = rs_row_object(st, rec))) {
+            o->timer_inserted = true;
+            o->timer_due = rec->a;
+            o->timer_period = rec->b;
+        }
+        break;
+    case TR_TIMER_CANCEL:
+        if ((o = rs_row_object(st, rec)))
+            o->timer_inserted = false;
+        break;
+    case TR_TIMER_EXPIRE:
+        if ((o = rs_row_object(st, rec))) {
+            if (o->timer_period > 0)
+                o->timer_due += o->timer_period;    /* object.c re-arms a periodic timer */
+            else
+                o->timer_inserted = false;
+        }
+        break;
+    case TR_FIELD:
+        rs_field_row(st, rec);
+        break;
+    case TR_PRIORITY:
+        if ((rt = rs_row_thread(st, rec, rec->thread))) {
+            if (rt->k->priority != rec->a)
+                rs_disagree(st, rec, "thread %" PRId32 " has priority %d, the row says from=%" PRId64,
+                            rt->k->id, rt->k->priority, rec->a);
+            rt->k->priority = (int8_t)rec->b;
+        }
+        break;
+    case TR_MODE:
+        if ((rt = rs_row_thread(st, rec, rec->thread))) {
+            if (rt->k->mode != rec->a)
+                rs_disagree(st, rec, "thread %" PRId32 " is in %s, the row says from=%s", rt->k->id,
+                            nt_mode_name(rt->k->mode), nt_mode_name((int)rec->a));
+            rt->k->mode = (uint8_t)rec->b;
+        }
+        break;
+    case TR_ROUTINE_BEGIN:
+        rs_routine(st, rec, true);
+        break;
+    case TR_ROUTINE_END:
+        rs_routine(st, rec, false);
+        break;
+    case TR_BUGCHECK:
+        st->bugchecked = true;
+        st->bug_code = rec->obj;
+        st->bug_p[0] = rec->a;
+        st->bug_p[1] = rec->b;
+        st->bug_p[2] = rec->c;
+        st->bug_p[3] = rec->d;
+        st->bug_thread = rec->thread;
+        st->bug_cpu = rec->cpu;
+        st->bug_t = rec->t;
+        break;
+    case TR_APC_INSERT:
+        rs_apc_insert(st, rec);
+        break;
+    case TR_APC_DEQUEUE:
+        rs_apc_dequeue(st, rec);
+        break;
+    case TR_APC_STATE_MOVE:
+        rs_apc_state_move(st, rec);
+        break;
+    case TR_QUANTUM_END:
+    case TR_SYSCALL_ENTER:
+    case TR_SYSCALL_EXIT:
+    case TR_THREAD_EXIT:
+    case TR_MARK:
+    case TR_EXPECT_FAIL:
+    case TR_APC_INIT:
+    case TR_APC_REFUSED:
+        break;                              /* no state of their own */
+    case TR__COUNT:
+    default:
+        rs_disagree(st, rec, "unknown row kind %" PRId32, rec->kind);
+        break;
+    }
+}
+
+/* ======================================================================
+ * Saving and loading the model (checkpoints)
+ *
+ * One codec walks the model for both directions: writing appends each
+ * value, reading overwrites it, so the order of fields cannot differ
+ * between save and load. Integers are zigzag LEB128 varints; a count is
+ * checked against the bytes left before anything is allocated for it; a
+ * damaged string sets `bad` and reads zeros from then on.
+ * ====================================================================== */
+
+#define CODEC_MAGIC INT64_C(0x31534c5250534341)     /* "ACSPRLS1" */
+
+typedef struct Codec {
+    bool writing;
+    GByteArray *out;                /* writing */
+    const guint8 *p, *end;          /* reading */
+    bool bad;
+} Codec;
+
+static void
+cv_u64(Codec *c, uint64_t *v)
+{
+    if (c->writing) {
+        uint64_t x = *v;
+        guint8 b[10];
+        guint n = 0;
+
+        do {
+            b[n] = (guint8)(x & 0x7f);
+            x >>= 7;
+            if (x)
+                b[n] |= 0x80;
+            n++;
+        } while (x);
+        g_byte_array_append(c->out, b, n);
+        return;
+    }
+
+    uint64_t x = 0;
+    int shift = 0;
+
+    for (;;) {
+        if (c->bad || c->p >= c->end || shift > 63) {
+            c->bad = true;
+            *v = 0;
+            return;
+        }
+        guint8 b = *c->p++;
+
+        x |= (uint64_t)(b & 0x7f) << shift;
+        shift += 7;
+        if (!(b & 0x80))
+            break;
+    }
+    *v = x;
+}
+
+static void
+cv_i64(Codec *c, int64_t *v)
+{
+    uint64_t z = c->writing ? ((uint64_t)*v << 1) ^ (uint64_t)(*v >> 63) : 0;
+
+    cv_u64(c, &z);
+    if (!c->writing)
+        *v = (int64_t)(z >> 1) ^ -(int64_t)(z & 1);
+}
+
+/* A narrower integer through cv_i64, range-checked on reading. */
+#define CV_INT(name, type, lo, hi)                                  \
+    static void name(Codec *c, type *v)                             \
+    {                                                               \
+        int64_t x = c->writing ? (int64_t)*v : 0;                   \
+        cv_i64(c, &x);                                              \
+        if (c->writing)                                             \
+            return;                                                 \
+        if (x < (lo) || x > (hi)) {                                 \
+            c->bad = true;                                          \
+            x = 0;                                                  \
+        }                                                           \
+        *v = (type)x;                                               \
+    }
+CV_INT(cv_i32, int32_t, INT32_MIN, INT32_MAX)
+CV_INT(cv_i16, int16_t, INT16_MIN, INT16_MAX)
+CV_INT(cv_i8, int8_t, INT8_MIN, INT8_MAX)
+CV_INT(cv_u8, uint8_t, 0, UINT8_MAX)
+CV_INT(cv_bool, bool, 0, 1)
+#undef CV_INT
+
+/* A count of elements that take at least one byte each. */
+static void
+cv_count(Codec *c, guint *n)
+{
+    int64_t x = c->writing ? (int64_t)*n : 0;
+
+    cv_i64(c, &x);
+    if (c->writing)
+        return;
+    if (x < 0 || x > c->end - c->p) {
+        c->bad = true;
+        x = 0;
+    }
+    *n = (guint)x;
+}
+
+static void
+cv_str(Codec *c, char **s)
+{
+    guint n = c->writing ? (*s ? (guint)strlen(*s) + 1 : 0) : 0;
+
+    cv_count(c, &n);
+    if (c->writing) {
+        if (n)
+            g_byte_array_append(c->out, (const guint8 *)*s, n - 1);
+        return;
+    }
+    g_free(*s);
+    *s = NULL;
+    if (n == 0 || c->bad)
+        return;
+    if ((gsize)(c->end - c->p) < n - 1) {
+        c->bad = true;
+        return;
+    }
+    *s = g_strndup((const char *)c->p, n - 1);
+    c->p += n - 1;
+}
+
+static void
+cv_ids(Codec *c, GArray **ids)
+{
+    guint n = c->writing ? ke_snapshot_ids_len(*ids) : 0;
+
+    cv_count(c, &n);
+    if (!c->writing && *ids) {
+        g_array_free(*ids, TRUE);
+        *ids = NULL;
+    }
+    for (guint i = 0; i < n && !c->bad; i++) {
+        int32_t id = c->writing ? g_array_index(*ids, int32_t, i) : 0;
+
+        cv_i32(c, &id);
+        if (!c->writing)
+            ke_snapshot_ids_append(ids, id);
+    }
+}
+
+static void
+cv_apc(Codec *c, KSNAP_APC *e)
+{
+    cv_i32(c, &e->id);
+    cv_bool(c, &e->special);
+    cv_i8(c, &e->environment);
+    cv_i32(c, &e->increment);
+    cv_i64(c, &e->insert_seq);
+    cv_i64(c, &e->insert_t);
+}
+
+static void
+cv_apc_state(Codec *c, KSNAP_APC_STATE *as)
+{
+    cv_i32(c, &as->process);
+    cv_bool(c, &as->kernel_apc_in_progress);
+    cv_bool(c, &as->kernel_apc_pending);
+    cv_bool(c, &as->user_apc_pending);
+    for (int mode = 0; mode < 2; mode++) {
+        guint n = c->writing && as->list[mode] ? as->list[mode]->len : 0;
+
+        cv_count(c, &n);
+        if (!c->writing && n)
+            as->list[mode] = g_array_sized_new(FALSE, TRUE, sizeof(KSNAP_APC), n);
+        for (guint i = 0; i < n && !c->bad; i++) {
+            KSNAP_APC e = { 0 };
+
+            if (c->writing)
+                e = g_array_index(as->list[mode], KSNAP_APC, i);
+            cv_apc(c, &e);
+            if (!c->writing)
+                g_array_append_val(as->list[mode], e);
+        }
+    }
+}
+
+static void
+cv_thread(Codec *c, RThread *rt)
+{
+    KSNAP_THREAD *k = rt->k;
+
+    cv_i32(c, &k->process);
+    cv_i32(c, &k->idle_cpu);
+    cv_bool(c, &k->system);
+    cv_u8(c, &k->state);
+    cv_u8(c, &k->wait_reason);
+    cv_u8(c, &k->wait_type);
+    cv_u8(c, &k->wait_mode);
+    cv_u8(c, &k->wait_irql);
+    cv_bool(c, &k->alertable);
+    cv_i64(c, &k->wait_due);
+    cv_ids(c, &k->wait_objects);
+    cv_u8(c, &k->mode);
+    cv_i32(c, &k->cpu);
+    cv_i8(c, &k->priority);
+    cv_i8(c, &k->base_priority);
+    cv_i8(c, &k->quantum);
+    cv_i16(c, &k->kernel_apc_disable);
+    cv_i16(c, &k->special_apc_disable);
+    cv_bool(c, &k->alerted[0]);
+    cv_bool(c, &k->alerted[1]);
+    cv_u8(c, &k->apc_state_index);
+    cv_bool(c, &k->apc_queueable);
+    cv_i8(c, &k->suspend_count);
+    cv_i8(c, &k->freeze_count);
+    cv_bool(c, &k->special_user_apc_pending);
+    cv_bool(c, &k->special_apc_in_progress);
+    cv_apc_state(c, &k->apc_state);
+    cv_apc_state(c, &k->saved_apc_state);
+    cv_i32(c, &k->signal_state);
+    cv_ids(c, &k->wait_list);
+    cv_i32(c, &k->exit_status);
+    cv_i64(c, &k->state_t);
+    cv_i64(c, &k->switches);
+    /* the model's own */
+    cv_bool(c, &rt->pw_valid);
+    cv_u8(c, &rt->pw_type);
+    cv_u8(c, &rt->pw_mode);
+    cv_u8(c, &rt->pw_irql);
+    cv_bool(c, &rt->pw_alertable);
+    cv_i64(c, &rt->pw_due);
+    cv_ids(c, &rt->pw_objects);
+    cv_i8(c, &rt->sync_from);
+    cv_i32(c, &rt->ready_cpu);
+    cv_i8(c, &rt->ready_prio);
+
+    guint n = c->writing && rt->routines ? rt->routines->len : 0;
+
+    cv_count(c, &n);
+    if (!c->writing && n)
+        rt->routines = g_array_sized_new(FALSE, TRUE, sizeof(RRoutine), n);
+    for (guint i = 0; i < n && !c->bad; i++) {
+        RRoutine r = { 0 };
+
+        if (c->writing)
+            r = g_array_index(rt->routines, RRoutine, i);
+        cv_u8(c, &r.kind);
+        cv_i32(c, &r.owner);
+        cv_i64(c, &r.t);
+        if (!c->writing)
+            g_array_append_val(rt->routines, r);
+    }
+}
+
+static void
+cv_object(Codec *c, KSNAP_OBJECT *o)
+{
+    cv_u8(c, &o->type);
+    cv_i32(c, &o->signal_state);
+    cv_ids(c, &o->wait_list);
+    cv_i32(c, &o->limit);
+    cv_bool(c, &o->mutex);
+    cv_i32(c, &o->owner);
+    cv_bool(c, &o->abandoned);
+    cv_bool(c, &o->timer_inserted);
+    cv_i64(c, &o->timer_due);
+    cv_i64(c, &o->timer_period);
+}
+
+static void
+cv_cpu(Codec *c, KSNAP_CPU *k)
+{
+    int32_t irql = k->irql;
+
+    cv_i32(c, &irql);
+    k->irql = irql;
+    cv_i32(c, &k->current);
+    cv_i32(c, &k->next);
+    cv_i32(c, &k->idle);
+    cv_u8(c, &k->swint);
+    cv_bool(c, &k->dpc_active);
+    cv_ids(c, &k->dpc_queue);
+    for (int p = 0; p < KSNAP_PRIORITIES; p++)
+        cv_ids(c, &k->ready[p]);
+}
+
+static gint
+cmp_int32(gconstpointer a, gconstpointer b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* The whole model, in either direction. On reading, st is a fresh state. */
+static void
+cv_state(Codec *c, ReplayState *st)
+{
+    int64_t magic = CODEC_MAGIC, format = REPLAY_CHECKPOINT_FORMAT;
+
+    cv_i64(c, &magic);
+    cv_i64(c, &format);
+    if (magic != CODEC_MAGIC || format != REPLAY_CHECKPOINT_FORMAT) {
+        c->bad = true;
+        return;
+    }
+    cv_i64(c, &st->seq);
+    cv_i64(c, &st->t);
+    cv_i64(c, &st->seed);
+    cv_i64(c, &st->clock_tick);
+    cv_i64(c, &st->switch_cost);
+    cv_i32(c, &st->quantum);
+    cv_str(c, &st->profile);
+    cv_bool(c, &st->ended);
+    cv_i64(c, &st->stop_reason);
+    cv_str(c, &st->stop_text);
+    cv_bool(c, &st->bugchecked);
+    cv_i64(c, &st->bug_code);
+    for (int i = 0; i < 4; i++)
+        cv_i64(c, &st->bug_p[i]);
+    cv_i64(c, &st->bug_t);
+    cv_i32(c, &st->bug_thread);
+    cv_i32(c, &st->bug_cpu);
+    cv_i64(c, &st->disagreements);
+    cv_str(c, &st->first_disagreement);
+    cv_i32(c, &st->move_thread);
+
+    /* processes */
+    GArray *procs = c->writing ? st->processes : NULL;
+
+    cv_ids(c, &procs);
+    if (!c->writing && procs) {
+        g_array_append_vals(st->processes, procs->data, procs->len);
+        g_array_free(procs, TRUE);
+    }
+
+    /* CPUs */
+    guint ncpus = (guint)st->snap->ncpus;
+
+    cv_count(c, &ncpus);
+    if (c->bad || ncpus > KE_MAX_CPUS) {
+        c->bad = true;
+        return;
+    }
+    if (!c->writing)
+        ke_snapshot_set_cpus(st->snap, (int)ncpus);
+    for (guint i = 0; i < ncpus && !c->bad; i++)
+        cv_cpu(c, &st->snap->cpu[i]);
+
+    /* threads, by increasing id */
+    guint n = st->snap->threads->len;
+
+    cv_count(c, &n);
+    for (guint i = 0; i < n && !c->bad; i++) {
+        int32_t id = c->writing ? ((KSNAP_THREAD *)g_ptr_array_index(st->snap->threads, i))->id : 0;
+        RThread *rt;
+
+        cv_i32(c, &id);
+        if (c->writing) {
+            rt = rs_thread(st, id);
+        } else {
+            const GPtrArray *ts = st->snap->threads;
+
+            if (c->bad || (ts->len && ((KSNAP_THREAD *)g_ptr_array_index(ts, ts->len - 1))->id >= id)) {
+                c->bad = true;
+                break;
+            }
+            rt = g_new0(RThread, 1);
+            rt->k = ke_snapshot_add_thread(st->snap, id);
+            g_hash_table_insert(st->threads, GINT_TO_POINTER(id), rt);
+        }
+        cv_thread(c, rt);
+    }
+
+    /* objects, by increasing id */
+    n = st->snap->objects->len;
+    cv_count(c, &n);
+    for (guint i = 0; i < n && !c->bad; i++) {
+        KSNAP_OBJECT *o = c->writing ? g_ptr_array_index(st->snap->objects, i) : NULL;
+        int32_t id = o ? o->id : 0;
+
+        cv_i32(c, &id);
+        if (!c->writing) {
+            const GPtrArray *os = st->snap->objects;
+
+            if (c->bad || (os->len && ((KSNAP_OBJECT *)g_ptr_array_index(os, os->len - 1))->id >= id)) {
+                c->bad = true;
+                break;
+            }
+            o = ke_snapshot_add_object(st->snap, id);
+            g_hash_table_insert(st->objects, GINT_TO_POINTER(id), o);
+        }
+        cv_object(c, o);
+    }
+
+    /* stack-attach buffers, by increasing id (a deterministic byte string) */
+    GArray *bids = NULL;
+
+    if (c->writing) {
+        GHashTableIter it;
+        gpointer key;
+
+        g_hash_table_iter_init(&it, st->buffers);
+        while (g_hash_table_iter_next(&it, &key, NULL))
+            ke_snapshot_ids_append(&bids, GPOINTER_TO_INT(key));
+        if (bids)
+            g_array_sort(bids, cmp_int32);
+    }
+    n = ke_snapshot_ids_len(bids);
+    cv_count(c, &n);
+    for (guint i = 0; i < n && !c->bad; i++) {
+        RBuffer *b = c->writing ? g_hash_table_lookup(st->buffers,
+                                                      GINT_TO_POINTER(g_array_index(bids, int32_t, i)))
+                                : g_new0(RBuffer, 1);
+
+        cv_i32(c, &b->id);
+        cv_i32(c, &b->thread);
+        cv_apc_state(c, &b->as);
+        if (!c->writing) {
+            if (c->bad || g_hash_table_contains(st->buffers, GINT_TO_POINTER(b->id))) {
+                c->bad = true;
+                rbuffer_free(b);
+                break;
+            }
+            g_hash_table_insert(st->buffers, GINT_TO_POINTER(b->id), b);
+        }
+    }
+    if (bids)
+        g_array_free(bids, TRUE);
+
+    int64_t end = CODEC_MAGIC ^ 1;
+
+    cv_i64(c, &end);
+    if (end != (CODEC_MAGIC ^ 1))
+        c->bad = true;
+}
+
+GBytes *
+replay_state_save(const ReplayState *st)
+{
+    Codec c = { .writing = true, .out = g_byte_array_new() };
+
+    cv_state(&c, (ReplayState *)st);        /* writing reads st only */
+    return g_byte_array_free_to_bytes(c.out);
+}
+
+ReplayState *
+replay_state_load(const void *data, gsize len, GError **err)
+{
+    ReplayState *st = replay_state_new();
+    Codec c = { .writing = false, .p = data, .end = (const guint8 *)data + len };
+
+    cv_state(&c, st);
+    if (c.bad || c.p != c.end) {
+        g_set_error(err, TRACE_ERROR, TRACE_ERR_DAMAGED, "a replay checkpoint is damaged (%" G_GSIZE_FORMAT
+                    " bytes, %s)", len, c.bad ? "unreadable" : "trailing bytes");
+        replay_state_free(st);
+        return NULL;
+    }
+    return st;
+}
