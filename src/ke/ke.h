@@ -230,9 +230,14 @@ struct KPROCESS {
     bool system;
 };
 
+/* A thread's wait: like NT's three built-in wait blocks (THREAD_WAIT_OBJECTS),
+ * up to KE_WAIT_INLINE objects need no allocation; a larger wait grows the
+ * arrays once and keeps them. */
+#define KE_WAIT_INLINE 3
 typedef struct KWAIT {
-    DISPATCHER_HEADER *objects[KE_MAX_WAIT_OBJECTS];
-    KWAIT_BLOCK blocks[KE_MAX_WAIT_OBJECTS];
+    DISPATCHER_HEADER **objects;    /* objects_inline or a heap array of cap */
+    KWAIT_BLOCK *blocks;
+    int cap;
     int count;
     uint8_t wait_type;              /* WaitAny / WaitAll / WaitDelay */
     uint8_t mode;                   /* WaitMode */
@@ -241,6 +246,8 @@ typedef struct KWAIT {
     sim_time_t timeout;             /* relative ns as given; -1 = infinite */
     sim_time_t due;                 /* absolute due time; SIM_TIME_NEVER = infinite */
     uint64_t timer_event;           /* engine handle of the timeout */
+    DISPATCHER_HEADER *objects_inline[KE_WAIT_INLINE];
+    KWAIT_BLOCK blocks_inline[KE_WAIT_INLINE];
 } KWAIT;
 
 struct KTHREAD {

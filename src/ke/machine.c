@@ -168,6 +168,10 @@ void ke_machine_free(KMACHINE *m)
         while (t->nframes)
             ke_pop_frame(m, t, 0);
         g_free(t->frames);
+        if (t->wait && t->wait->objects != t->wait->objects_inline) {
+            g_free(t->wait->objects);
+            g_free(t->wait->blocks);
+        }
         g_free(t->wait);
         g_free(t->header.name);
         g_free(t);

@@ -37,9 +37,23 @@ void ke_wait_begin(KMACHINE *m, const KWAIT_ARGS *a)
         return;
     }
     assert(a->count >= 0 && a->count <= KE_MAX_WAIT_OBJECTS);
-    if (!t->wait)
+    if (!t->wait) {
         t->wait = g_new0(KWAIT, 1);
+        t->wait->objects = t->wait->objects_inline;
+        t->wait->blocks = t->wait->blocks_inline;
+        t->wait->cap = KE_WAIT_INLINE;
+    }
     KWAIT *w = t->wait;
+    if (a->count > w->cap) {
+        /* no block is linked between waits, so the arrays may move now */
+        if (w->objects != w->objects_inline) {
+            g_free(w->objects);
+            g_free(w->blocks);
+        }
+        w->objects = g_new0(DISPATCHER_HEADER *, a->count);
+        w->blocks = g_new0(KWAIT_BLOCK, a->count);
+        w->cap = a->count;
+    }
     w->count = a->count;
     for (int i = 0; i < a->count; i++) {
         w->objects[i] = a->objects[i];
