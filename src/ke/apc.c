@@ -532,17 +532,9 @@ KSTEP ki_run_apc_int(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         ke_push_frame(m, t, FRAME_DELIVER_APC)->flag = (uint8_t)mode;
         return STEP_CONTINUE;
     }
-    case AI_DONE: {
-        KIRQL irql = f->saved_irql;
-        bool to_user = f->saved_mode == UserMode;
-        ke_pop_transparent(m, t);
-        ki_set_irql(m, c, irql);
-        if (!to_user)
-            ke_set_mode(m, t, KernelMode);
-        if (to_user)
-            ke_push_frame(m, t, FRAME_USER_EXIT)->flag = 1;     /* interrupt exit to user (D7) */
+    case AI_DONE:
+        ki_interrupt_return(m, c, t, f);
         return STEP_CONTINUE;
-    }
     }
     g_assert_not_reached();
 }

@@ -133,6 +133,21 @@ static void ki_take_swint(KMACHINE *m, KPRCB *c, int level)
     ke_set_mode(m, t, KernelMode);
 }
 
+/* The end of a software-interrupt handler (its frame f is on top): back to
+ * the interrupted IRQL; to kernel code directly, or to user mode through
+ * the return-to-user path (D7: Alerted[K] cleared, pending user APCs). */
+void ki_interrupt_return(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
+{
+    KIRQL irql = f->saved_irql;
+    bool to_user = f->saved_mode == UserMode;
+    ke_pop_transparent(m, t);
+    ki_set_irql(m, c, irql);
+    if (to_user)
+        ke_push_frame(m, t, FRAME_USER_EXIT)->flag = 1;
+    else
+        ke_set_mode(m, t, KernelMode);
+}
+
 void ki_cpu_run(KMACHINE *m, KPRCB *c)
 {
     if (c->in_run)

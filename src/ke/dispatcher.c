@@ -285,6 +285,19 @@ KSTEP ki_run_idle(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
     return STEP_SWITCHED;
 }
 
+/* Charge quantum units to t (K6); at zero its quantum ends, which the
+ * DISPATCH interrupt of its CPU handles (ki_quantum_end). */
+void ki_charge_quantum(KMACHINE *m, KTHREAD *t, int units)
+{
+    int8_t q0 = t->quantum;
+    t->quantum = (int8_t)(t->quantum - units);
+    ke_trace_field(m, t, FLD_QUANTUM, q0, t->quantum);
+    if (t->quantum <= 0 && !t->quantum_end) {
+        t->quantum_end = true;
+        ki_request_software_interrupt(m, ke_cpu_of(m, t), DISPATCH_LEVEL);
+    }
+}
+
 /* KeUpdateRunTime for every CPU (K6): a clock tick charges 3 quantum units
  * to each running thread; quantum end is handled by the DISPATCH interrupt. */
 void ki_clock_tick(KMACHINE *m)
@@ -294,15 +307,7 @@ void ki_clock_tick(KMACHINE *m)
         KTHREAD *t = c->current;
         if (t == c->idle)
             continue;
-        int8_t q0 = t->quantum;
-        t->quantum -= 3;
-        ke_trace_field(m, t, FLD_QUANTUM, q0, t->quantum);
-        if (t->quantum <= 0 && !t->quantum_end) {
-            t->quantum_end = true;
-            ki_request_software_interrupt(m, c, DISPATCH_LEVEL);
-            if (c->computing || c->halted)
-                ki_cpu_kick(m, c);
-        }
+        ki_charge_quantum(m, t, 3);
     }
 }
 

@@ -99,17 +99,9 @@ KSTEP ki_run_dispatch_int(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
             return STEP_SWITCHED;
         }
         /* fall through */
-    case DI_RESUMED: {
-        KIRQL irql = f->saved_irql;
-        bool to_user = f->saved_mode == UserMode;
-        ke_pop_transparent(m, t);
-        ki_set_irql(m, c, irql);
-        if (!to_user)
-            ke_set_mode(m, t, KernelMode);
-        if (to_user)
-            ke_push_frame(m, t, FRAME_USER_EXIT)->flag = 1;
+    case DI_RESUMED:
+        ki_interrupt_return(m, c, t, f);
         return STEP_CONTINUE;
-    }
     }
     g_assert_not_reached();
 }

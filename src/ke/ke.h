@@ -533,6 +533,7 @@ void ki_switch_out_current(KMACHINE *m, KPRCB *c);   /* current blocked/terminat
 void ki_swap_to(KMACHINE *m, KPRCB *c, KTHREAD *next, KIRQL switched_out_irql);
 void ki_set_priority(KMACHINE *m, KTHREAD *t, int prio, KPRIO_REASON why);
 void ki_clock_tick(KMACHINE *m);
+void ki_charge_quantum(KMACHINE *m, KTHREAD *t, int units);
 void ki_quantum_end(KMACHINE *m, KPRCB *c);
 void ki_cpu_kick(KMACHINE *m, KPRCB *c);
 void ki_cpu_run(KMACHINE *m, KPRCB *c);
@@ -677,6 +678,7 @@ typedef enum KSTEP {
     STEP_HALT,                      /* idle with nothing to do */
 } KSTEP;
 KSTEP ki_run_code(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f);          /* cpu.c */
+void ki_interrupt_return(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f);    /* cpu.c */
 KSTEP ki_run_thread_start(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f);  /* thread.c */
 KSTEP ki_run_exit_thread(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f);   /* thread.c */
 KSTEP ki_run_idle(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f);          /* dispatcher.c */

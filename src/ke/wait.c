@@ -170,13 +170,7 @@ static void ki_charge_wait(KMACHINE *m, KTHREAD *t)
 {
     if (t->priority >= KE_LOW_REALTIME_PRIORITY || t->base_priority >= 14)
         return;
-    int8_t q0 = t->quantum;
-    t->quantum -= 1;
-    ke_trace_field(m, t, FLD_QUANTUM, q0, t->quantum);
-    if (t->quantum <= 0 && !t->quantum_end) {
-        t->quantum_end = true;
-        ki_request_software_interrupt(m, ke_cpu_of(m, t), DISPATCH_LEVEL);
-    }
+    ki_charge_quantum(m, t, 1);
 }
 
 KSTEP ki_run_wait(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
