@@ -198,7 +198,9 @@ end
 function NtSuspendThread(t)
   return service("NtSuspendThread", function()
     if state(t).state == "Terminated" then return -1, "STATUS_THREAD_IS_TERMINATING" end
-    return KeSuspendThread(t), "STATUS_SUCCESS"
+    local ok, prev = pcall(KeSuspendThread, t)
+    if ok then return prev, "STATUS_SUCCESS" end
+    return state(t).SuspendCount, status_of_failure(prev, "STATUS_SUSPEND_COUNT_EXCEEDED")
   end)
 end
 

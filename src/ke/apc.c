@@ -464,6 +464,11 @@ KSTEP ki_run_deliver_apc(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         /* D4 */
         GQueue *ul = &t->apc_state.list[UserMode];
         KAPC *apc = NULL;
+        bool regular_pending = t->apc_state.user_apc_pending;
+        if (t->user_dispatch) {
+            f->pc = DA_END;         /* one user routine per exit is prepared already (D5) */
+            return STEP_CONTINUE;
+        }
         if (mode == UserMode && t->special_user_apc_pending) {
             /* SU2: the first special user APC anywhere in the list, UAP or not */
             for (GList *l = ul->head; l && !apc; l = l->next)
@@ -484,6 +489,7 @@ KSTEP ki_run_deliver_apc(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         }
         ki_unlink_apc(m, apc, 0);
         ki_call_begin(m, apc, &d->call);
+        d->call.regular_pending = regular_pending;
         f->pc = DA_AFTER_U_KR;
         if (d->call.internal != ApcScenario) {
             ki_builtin_kernel_routine(m, t, &d->call);

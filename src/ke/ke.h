@@ -207,6 +207,7 @@ typedef struct KAPC_CALL {
     int64_t normal_context;
     int64_t system_argument2;
     uint8_t apc_mode;
+    bool regular_pending;           /* UAP was set when this user APC was taken (SU2, D6) */
 } KAPC_CALL;
 
 /* An I/O request packet, as far as APCs see it (IO1-IO3). */

@@ -200,7 +200,7 @@ KSTEP ki_run_thread_start(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
     g_assert_not_reached();
 }
 
-enum { EX_START = 0, EX_AFTER_LEAVE, EX_RUNDOWN_USER, EX_RUNDOWN_DONE, EX_FINISH };
+enum { EX_START = 0, EX_AFTER_LEAVE, EX_RUNDOWN_USER, EX_RUNDOWN_DONE, EX_FINISH, EX_LOWERED };
 
 /* PspExitThread (T5), the APC-relevant steps in their order. */
 KSTEP ki_run_exit_thread(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
@@ -213,6 +213,9 @@ KSTEP ki_run_exit_thread(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
             return STEP_CONTINUE;
         }
         ki_set_irql(m, c, PASSIVE_LEVEL);
+        f->pc = EX_LOWERED;
+        return STEP_CONTINUE;       /* an APC interrupt latched at APC_LEVEL is taken now (T5, R1) */
+    case EX_LOWERED:
         if (t->kernel_apc_disable != 0 || t->special_apc_disable != 0) {
             KeBugCheckEx(m, BUGCODE_KERNEL_APC_PENDING_DURING_EXIT, 0,
                          (uint64_t)(int64_t)t->kernel_apc_disable, (uint64_t)(int64_t)t->special_apc_disable, 0);

@@ -56,7 +56,9 @@ KSTEP ki_run_user_exit(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         f->pc = UE_LOOP;
         /* fall through */
     case UE_LOOP:
-        if (t->apc_state.user_apc_pending || t->special_user_apc_pending) {
+        /* D5: once a user routine is prepared the thread goes to user mode
+         * to run it; the rest waits for the NtContinue that ends it. */
+        if (!t->user_dispatch && (t->apc_state.user_apc_pending || t->special_user_apc_pending)) {
             /* D10: a return to user mode with UAP set must have user APCs
              * queued; the kernel keeps it so, but a scenario can break it
              * (KeFlushQueueApc on a live thread, C25): NT would spin here. */
@@ -110,9 +112,11 @@ KSTEP ki_run_user_apc(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         /* NtContinue(context, TestAlert = TRUE) (D6). */
         ke_trace(m, TR_SYSCALL_ENTER, c->number, t->id, -1, 0, 0, 0, 0, 0, "NtContinue");
         ke_set_mode(m, t, KernelMode);
-        /* [DIFF] D6 win10: the NtContinue that ends a special user APC does
-         * not TestAlert, so regular user APCs are not picked up (C26). */
-        if (!(call->apc->special_user && m->cfg.profile == ProfileWin10))
+        /* [DIFF] D6 win10: the NtContinue that ends a special user APC
+         * TestAlerts only if a regular user APC was pending when it was
+         * taken (SU2 [UNCERTAIN]: "pending" read as UAP set), so regular
+         * APCs are otherwise not picked up (C26). */
+        if (!(call->apc->special_user && m->cfg.profile == ProfileWin10) || call->regular_pending)
             KeTestAlertThread(m, UserMode);
         if (call->id && m->runner.unref)
             m->runner.unref(m->runner.ctx, call->id);

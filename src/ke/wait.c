@@ -179,7 +179,10 @@ KSTEP ki_run_wait(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
     KIRQL wait_irql = f->saved_irql;
     switch (f->pc) {
     case W_YIELDED:
-        return ki_wait_done(m, c, t, f, STATUS_SUCCESS);
+        /* back from a yield, switched out at PASSIVE: K2 as for a wait */
+        t->wait_status = STATUS_SUCCESS;
+        f->pc = W_RESUMED;
+        return STEP_CONTINUE;
     case W_RESTART:
         ki_set_irql(m, c, SYNCH_LEVEL);
         f->pc = W_LOOP;
