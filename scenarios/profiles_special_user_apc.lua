@@ -30,6 +30,9 @@
 -- bit; the NtContinue after a special APC does not TestAlert, so U5 stays
 -- queued), SU3 and the Profiles table (refused with STATUS_NOT_SUPPORTED outside
 -- win10), I8/W2 for U5; case C26.
+-- args:
+-- args: --profile reactos
+-- args: --profile win10
 machine { cpus = 2 }
 
 local app = process { name = "app.exe" }

@@ -4,7 +4,8 @@
 # file asks for in its header comments:
 #   -- expect-exit: N              exit status (default 0)
 #   -- expect-stderr: TEXT         TEXT must appear in stderr (may repeat)
-#   -- args: ARGS                  extra arguments for apcsim run (e.g. --profile win10)
+#   -- args: ARGS                  extra arguments for apcsim run (e.g. --profile win10);
+#                                  several lines = several runs (an empty one = no arguments)
 # Closing line: "scenarios: N passed, M failed".
 set -u
 apcsim=${1:?usage: run_scenarios.sh path/to/apcsim}
@@ -13,8 +14,11 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 pass=0; fail=0
 files=$(cd "$root" && { find tests/scenarios -name '*.lua' 2>/dev/null; ls scenarios/*.lua 2>/dev/null; } | LC_ALL=C sort)
 for f in $files; do
-  want=$(sed -n 's/^-- expect-exit: *\([0-9]*\).*/\1/p' "$root/$f" | head -1); want=${want:-0}
-  args=$(sed -n 's/^-- args: *//p' "$root/$f" | head -1)
+ want=$(sed -n 's/^-- expect-exit: *\([0-9]*\).*/\1/p' "$root/$f" | head -1); want=${want:-0}
+ # one run per "-- args:" line (an empty one is a run with no extra arguments)
+ nargs=$(grep -c '^-- args:' "$root/$f"); [ "$nargs" -gt 0 ] || nargs=1
+ for k in $(seq 1 "$nargs"); do
+  args=$(sed -n 's/^-- args: *//p' "$root/$f" | sed -n "${k}p")
   # shellcheck disable=SC2086
   (cd "$root" && timeout 120 "$apcsim" run "$f" --db "$tmp/t.db" -q $args) >"$tmp/out" 2>"$tmp/err"
   rc=$?
@@ -24,12 +28,14 @@ for f in $files; do
     [ -z "$needle" ] && continue
     if ! grep -qF -- "$needle" "$tmp/err"; then ok=0; why="${why:+$why; }stderr lacks: $needle"; fi
   done < <(sed -n 's/^-- expect-stderr: *//p' "$root/$f")
+  label="$f${args:+ ($args)}"
   if [ $ok = 1 ]; then
-    pass=$((pass + 1)); echo "ok   $f"
+    pass=$((pass + 1)); echo "ok   $label"
   else
-    fail=$((fail + 1)); echo "FAIL $f: $why"; sed 's/^/     | /' "$tmp/err" | head -30
+    fail=$((fail + 1)); echo "FAIL $label: $why"; sed 's/^/     | /' "$tmp/err" | head -30
   fi
   rm -f "$tmp"/t.db*
+ done
 done
 echo "scenarios: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
