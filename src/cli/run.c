@@ -52,11 +52,13 @@ char **cli_scenario_args(const char *scenario)
     char **lines = g_strsplit(text, "\n", -1);
     g_free(text);
     char **args = NULL;
-    for (char **l = lines; *l && !args; l++)
+    for (char **l = lines; *l; l++)
         if (g_str_has_prefix(*l, "-- args:")) {
+            /* the first "-- args:" line is the scenario's main run */
             gint argc;
             if (!g_shell_parse_argv(*l + 8, &argc, &args, NULL))
-                args = NULL;
+                args = NULL;    /* empty: no arguments */
+            break;
         }
     g_strfreev(lines);
     return args ? args : g_new0(char *, 1);
