@@ -100,4 +100,4 @@ deps:
 clean:
 	rm -rf build build-san build-O0 build-clang build-*
 
--include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BIN:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d)
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BIN:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d) $(UNIT_SUPPORT_OBJ:.o=.d)

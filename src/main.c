@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "trace/export.h"
+#include "trace/plot.h"
+#include "trace/replay.h"
 #include "trace/store.h"
 
 static int cmd_dump(int argc, char **argv)
@@ -39,17 +42,6 @@ static int cmd_dump(int argc, char **argv)
     return 0;
 }
 
-static int cmd_later(const char *name, int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("apcsim %s: not available in this version yet.\n", name);
-            return 0;
-        }
-    fprintf(stderr, "apcsim %s: not available in this version yet\n", name);
-    return EXIT_USAGE;
-}
-
 static void usage(FILE *out)
 {
     fprintf(out,
@@ -59,8 +51,10 @@ static void usage(FILE *out)
             "  run SCENARIO.lua       simulate a scenario and write its trace (results/<scenario>.db)\n"
             "  dump FILE.db           print the canonical text of a trace, one transition a line\n"
             "  regress [PATH...]      re-run scenarios and compare them with their golden traces\n"
+            "  replay FILE.db         the kernel state at any time, rebuilt from the trace alone\n"
             "  version                print the version\n"
-            "still to come: replay, plot, export\n\n"
+            "  plot FILE.db -o OUT    timeline chart (PNG or SVG) drawn with gnuplot\n"
+            "  export FILE.db -o OUT  Chrome trace-event JSON for Perfetto / chrome://tracing\n\n"
             "apcsim COMMAND --help shows the options of a command.\n",
             APCSIM_VERSION);
 }
@@ -85,8 +79,12 @@ int main(int argc, char **argv)
         printf("apcsim %s\n", APCSIM_VERSION);
         return 0;
     }
-    if (strcmp(cmd, "replay") == 0 || strcmp(cmd, "plot") == 0 || strcmp(cmd, "export") == 0)
-        return cmd_later(cmd, argc - 1, argv + 1);
+    if (strcmp(cmd, "replay") == 0)
+        return cmd_replay(argc - 1, argv + 1);
+    if (strcmp(cmd, "plot") == 0)
+        return cmd_plot(argc - 1, argv + 1);
+    if (strcmp(cmd, "export") == 0)
+        return cmd_export(argc - 1, argv + 1);
     fprintf(stderr, "apcsim: unknown command '%s'\n\n", cmd);
     usage(stderr);
     return EXIT_USAGE;

@@ -21,6 +21,7 @@ units=$(ls "$build"/tests/test_* 2>/dev/null | grep -v '\.d$\|\.o$')
 run tests/run_unit.sh $units
 run tests/run_scenarios.sh "$build/apcsim"
 run tests/regress_test.sh "$build/apcsim"
+run env JOBS=2 tests/plot_test.sh "$build/apcsim"
 if [ -z "${SKIP_DETERMINISM:-}" ]; then run tests/determinism.sh "$build/apcsim"; fi
 if [ "${2:-}" = with-sanitizers ]; then
   echo "== the suite again under AddressSanitizer + UBSan (build-san/) =="

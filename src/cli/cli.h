@@ -32,6 +32,7 @@ typedef struct RunRequest {
     bool progress;                  /* progress line on a terminal */
     FILE *messages;                 /* where errors go (stderr if NULL) */
     GPtrArray *row_lines;           /* if non-NULL: [seq] = "file:line" of the scenario code that emitted the row */
+    const char *chart;              /* draw a chart of the trace here after the run (--chart) */
 } RunRequest;
 
 /* Run it; returns the exit status of `apcsim run`. *trace_path (if non-NULL)

@@ -84,7 +84,7 @@ int cmd_run(int argc, char **argv)
           "Lua instructions one resume of scenario code may run (default 200000000)", "N" },
         { "memory-limit", 0, 0, G_OPTION_ARG_INT64, &mem_mib, "Memory cap of the scenario's Lua state (default 512)",
           "MiB" },
-        { "chart", 0, 0, G_OPTION_ARG_FILENAME, &chart, "Draw a timeline chart after the run (not available yet)",
+        { "chart", 0, 0, G_OPTION_ARG_FILENAME, &chart, "Draw the timeline chart (.png or .svg) after the run",
           "FILE" },
         { "lua-dir", 0, 0, G_OPTION_ARG_FILENAME, &lua_dir, "Directory of apcsim's lua/ library", "DIR" },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No summary", NULL },
@@ -111,13 +111,14 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "apcsim run: give exactly one scenario file (see apcsim run --help)\n");
         return EXIT_USAGE;
     }
-    if (chart) {
-        fprintf(stderr, "apcsim run: --chart is not available yet (timeline charts are still to come)\n");
+    if (chart && no_trace) {
+        fprintf(stderr, "apcsim run: --chart needs a trace (drop --no-trace)\n");
         return EXIT_USAGE;
     }
     RunRequest rq = { .scenario = argv[1], .db = db, .no_trace = no_trace, .seed = -1, .profile = -1,
                       .max_events = -1, .instruction_budget = budget, .memory_limit_mib = mem_mib,
-                      .lua_dir = lua_dir, .quiet = quiet, .progress = true, .check_invariants = check_inv };
+                      .lua_dir = lua_dir, .quiet = quiet, .progress = true, .check_invariants = check_inv,
+                      .chart = chart };
     if (seed_s) {
         char *end;
         errno = 0;

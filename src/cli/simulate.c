@@ -16,6 +16,7 @@
 #include "cli/cli.h"
 #include "ke/ke.h"
 #include "lua/runtime.h"
+#include "trace/plot.h"
 #include "trace/store.h"
 
 static LuaRuntime *volatile g_rt;
@@ -289,6 +290,17 @@ int cli_simulate(const RunRequest *rq, char **trace_path)
     }
     if (!quiet && why != StopInterrupted)
         print_summary(m, scenario, final_path, stdout);
+    if (rq->chart && final_path) {
+        int prc = plot_trace(final_path, rq->chart, NULL, &err);
+        if (prc) {
+            fprintf(msg, "apcsim: chart not drawn: %s\n", err ? err->message : "plot failed");
+            g_clear_error(&err);
+            if (code == EXIT_OK)
+                code = prc;
+        } else if (!quiet) {
+            printf("chart: %s\n", rq->chart);
+        }
+    }
     fflush(stdout);
     fclose(msg);
     if (msglen)

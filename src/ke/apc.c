@@ -357,8 +357,12 @@ static void ki_builtin_kernel_routine(KMACHINE *m, KTHREAD *t, KAPC_CALL *call)
         ki_io_kernel_routine(m, t, call);   /* IopCompleteRequest (IO2) */
         break;
     case ApcExit:                           /* PsExitSpecialApc (T3, T4) */
-        if (ki_exit_kernel_routine(m, t, call))
-            return;                         /* PspExitThread: never returns */
+        if (ki_exit_kernel_routine(m, t, call)) {
+            /* it called PspExitThread (now on top), which never returns:
+             * the routine's row ends here so that its strip is closed */
+            ke_trace(m, TR_ROUTINE_END, cpu, t->id, call->apc->id, RtKernelRoutine, m->cpu[cpu].irql, 0, 0, 0, NULL);
+            return;
+        }
         break;
     case ApcSuspend:                        /* KiSuspendNop (S1) */
     case ApcScenario:

@@ -274,7 +274,9 @@ struct KTHREAD {
     int32_t ready_cpu;              /* which CPU's ready queue holds it, -1 */
     NTSTATUS wait_status;
     NTSTATUS exit_status;
-    KWAIT *wait;                    /* current wait record (NULL outside waits) */
+    KWAIT *wait;                    /* the record of the innermost running or blocked wait */
+    KWAIT **wait_pool;              /* one record per nesting depth (a wait inside an APC inside a wait) */
+    int wait_depth, wait_pool_cap;
     KTIMER wait_timer;              /* the built-in timer of every wait with a timeout (W8) */
 
     /* APC machinery (A, D, R, AL, E, S, T rules) */

@@ -168,11 +168,15 @@ void ke_machine_free(KMACHINE *m)
         while (t->nframes)
             ke_pop_frame(m, t, 0);
         g_free(t->frames);
-        if (t->wait && t->wait->objects != t->wait->objects_inline) {
-            g_free(t->wait->objects);
-            g_free(t->wait->blocks);
+        for (int w = 0; w < t->wait_pool_cap; w++) {
+            KWAIT *rec = t->wait_pool[w];
+            if (rec && rec->objects != rec->objects_inline) {
+                g_free(rec->objects);
+                g_free(rec->blocks);
+            }
+            g_free(rec);
         }
-        g_free(t->wait);
+        g_free(t->wait_pool);
         g_free(t->header.name);
         g_free(t);
     }

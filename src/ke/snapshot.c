@@ -111,6 +111,7 @@ KSNAP_THREAD *ke_snapshot_add_thread(KSNAP *s, int32_t id)
     t->id = id;
     t->process = -1;
     t->idle_cpu = -1;
+    t->wait_timeout = -1;
     t->wait_due = KSNAP_NO_DUE;
     t->apc_state.process = -1;
     t->saved_apc_state.process = -1;
@@ -250,6 +251,7 @@ static void ks_take_thread(KSNAP *s, KTHREAD *t)
         k->wait_mode = t->wait_mode;
         k->wait_irql = t->wait_irql;
         k->alertable = t->alertable;
+        k->wait_timeout = w->timeout;
         k->wait_due = w->due;
         for (int i = 0; i < w->count; i++)
             ke_snapshot_ids_append(&k->wait_objects, w->objects[i]->id);
@@ -552,11 +554,17 @@ static void ks_format_thread(KsFmt *f, const KSNAP *s, const KSNAP_THREAD *t)
         g_string_append_c(f->out, '\n');
         KEY("WaitObjects");
         ks_ids(f, "object", t->wait_objects);
-        KEY("WaitDue");
-        if (t->wait_due == KSNAP_NO_DUE)
+        /* The timeout as given, not the due time (KWAIT.due): with
+         * machine{timer_resolution = "tick"} ki_due_time rounds the due time
+         * up to a clock tick, and the trace does not say that the machine
+         * does (RUN_BEGIN has no field for cfg.timer_resolution_tick;
+         * WAIT_BEGIN carries the relative timeout only), so replay knows the
+         * due time only for exact resolution. */
+        KEY("WaitTimeout");
+        if (t->wait_timeout < 0)
             g_string_append(f->out, "inf\n");
         else
-            g_string_append_printf(f->out, "%" PRId64 "\n", t->wait_due);
+            g_string_append_printf(f->out, "%" PRId64 "\n", t->wait_timeout);
     }
     if (t->state == Terminated) {
         KEY("ExitStatus");

@@ -9,7 +9,7 @@
  *               software interrupt requests, DpcRoutineActive, the DPC queue
  *               in order, the ready queues in order;
  *   per thread  state, the wait (reason, type, mode, alertability, WaitIrql,
- *               objects, due time), mode, IRQL (running threads), last CPU,
+ *               objects, timeout), mode, IRQL (running threads), last CPU,
  *               priorities and quantum, both APC states (process, the two
  *               lists in order, KernelApcInProgress, KernelApcPending,
  *               UserApcPending), KernelApcDisable, SpecialApcDisable, both
@@ -39,9 +39,19 @@
  * replay model on the other (two formatters that can drift, and every drift
  * looks like a replay bug); a generic key/value tree (no types, no order).
  *
+ * Left out, because no row rebuilds them or no NT debugger shows them: the
+ * frames (replay keeps a routine stack from ROUTINE rows for people only),
+ * KWAIT.due (see WaitTimeout in snapshot.c), the quantum-end, preempted and
+ * APC-bypass flags, the priority decrement, the user APC handed to the
+ * return-to-user path (user_dispatch), the Terminated request flag
+ * (terminating), a pending Wait = TRUE signal (wait_next), the saved
+ * KAPC_STATEs of KeStackAttachProcess buffers (replay keeps them, the live
+ * side has them in m->stack_states), IRPs, timer APCs, CPU times.
+ *
  * The APC entries and threads carry a few "extras" that only replay knows
- * (when an APC was inserted, when a wait began); they are never part of the
- * canonical text and a live snapshot leaves them zero.
+ * (when and how an APC was inserted, when a thread's state last changed,
+ * how often it was switched to); they are never part of the canonical text
+ * and a live snapshot leaves them zero.
  */
 #ifndef APCSIM_KE_SNAPSHOT_H
 #define APCSIM_KE_SNAPSHOT_H
@@ -88,7 +98,9 @@ typedef struct KSNAP_THREAD {
     uint8_t wait_mode;              /* KPROCESSOR_MODE */
     uint8_t wait_irql;              /* WaitIrql: the IRQL the wait returns at */
     bool alertable;
-    int64_t wait_due;               /* absolute ns, KSNAP_NO_DUE = infinite */
+    int64_t wait_timeout;           /* relative ns as the waiter gave it, -1 = infinite */
+    int64_t wait_due;               /* absolute ns, KSNAP_NO_DUE = infinite; NOT in the
+                                       canonical text (see ks_format_thread) */
     GArray *wait_objects;           /* int32 ids, in the order given; NULL = none */
     /* execution */
     uint8_t mode;                   /* KPROCESSOR_MODE it executes in */

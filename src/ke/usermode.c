@@ -48,8 +48,7 @@ KSTEP ki_run_user_exit(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         if (t->kernel_apc_disable != 0 || t->special_apc_disable != 0 || t->apc_state_index != 0) {
             /* D7 */
             KeBugCheckEx(m, BUGCODE_APC_INDEX_MISMATCH, 0, t->apc_state_index,
-                         (uint64_t)(uint32_t)(((uint16_t)t->special_apc_disable << 16) |
-                                              (uint16_t)t->kernel_apc_disable), 0);
+                         ((uint64_t)(uint16_t)t->special_apc_disable << 16) | (uint16_t)t->kernel_apc_disable, 0);
             return STEP_CONTINUE;
         }
         ki_set_alerted(m, t, KernelMode, false);    /* D7: every time */

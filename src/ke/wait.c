@@ -37,13 +37,23 @@ void ke_wait_begin(KMACHINE *m, const KWAIT_ARGS *a)
         return;
     }
     assert(a->count >= 0 && a->count <= KE_MAX_WAIT_OBJECTS);
-    if (!t->wait) {
-        t->wait = g_new0(KWAIT, 1);
-        t->wait->objects = t->wait->objects_inline;
-        t->wait->blocks = t->wait->blocks_inline;
-        t->wait->cap = KE_WAIT_INLINE;
+    /* Each wait frame owns its record: a wait made by an APC routine that
+     * runs inside another wait (the suspend APC's, S6) must not overwrite
+     * the arguments the outer wait restarts with (W4). */
+    if (t->wait_depth == t->wait_pool_cap) {
+        t->wait_pool_cap = t->wait_pool_cap ? t->wait_pool_cap * 2 : 2;
+        t->wait_pool = g_renew(KWAIT *, t->wait_pool, t->wait_pool_cap);
+        for (int i = t->wait_depth; i < t->wait_pool_cap; i++)
+            t->wait_pool[i] = NULL;
     }
-    KWAIT *w = t->wait;
+    if (!t->wait_pool[t->wait_depth]) {
+        KWAIT *nw = g_new0(KWAIT, 1);
+        nw->objects = nw->objects_inline;
+        nw->blocks = nw->blocks_inline;
+        nw->cap = KE_WAIT_INLINE;
+        t->wait_pool[t->wait_depth] = nw;
+    }
+    KWAIT *w = t->wait = t->wait_pool[t->wait_depth++];
     if (a->count > w->cap) {
         /* no block is linked between waits, so the arrays may move now */
         if (w->objects != w->objects_inline) {
@@ -80,6 +90,7 @@ void ke_wait_begin(KMACHINE *m, const KWAIT_ARGS *a)
     ke_trace(m, TR_WAIT_BEGIN, c->number, t->id, a->count ? a->objects[0]->id : -1, a->wait_type, a->mode,
              a->alertable, a->timeout, a->count, a->count > 1 ? ids : NULL);
     KFRAME *f = ke_push_frame(m, t, FRAME_WAIT);
+    f->ptr = w;
     f->saved_irql = c->irql;        /* WaitIrql */
     if (t->wait_next) {
         /* after a signal with Wait = TRUE: the lock is held already */
@@ -154,12 +165,14 @@ enum { W_LOOP = 0, W_RESUMED, W_AFTER_K2, W_RESTART, W_YIELDED };
 
 static KSTEP ki_wait_done(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f, NTSTATUS status)
 {
-    KWAIT *w = t->wait;
+    KWAIT *w = f->ptr;
     KIRQL wait_irql = f->saved_irql;
     if (w->wait_type == WaitDelay && status == STATUS_TIMEOUT)
         status = STATUS_SUCCESS;    /* W8: a delay that ran out succeeded */
     ki_wait_timer_cancel(m, t);
     ke_trace(m, TR_WAIT_END, c->number, t->id, -1, status, 0, 0, 0, 0, NULL);
+    t->wait_depth--;
+    t->wait = t->wait_depth ? t->wait_pool[t->wait_depth - 1] : NULL;
     ke_pop_frame(m, t, status);
     ki_set_irql(m, c, wait_irql);
     return STEP_CONTINUE;
@@ -175,7 +188,7 @@ static void ki_charge_wait(KMACHINE *m, KTHREAD *t)
 
 KSTEP ki_run_wait(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
 {
-    KWAIT *w = t->wait;
+    KWAIT *w = t->wait = f->ptr;    /* this frame's record is the active one while it runs */
     KIRQL wait_irql = f->saved_irql;
     switch (f->pc) {
     case W_YIELDED:

@@ -71,6 +71,23 @@ int64_t replay_state_time(const ReplayState *st);
 /* The rebuilt kernel state. Owned by st, valid until the next apply. */
 const KSNAP *replay_state_snapshot(const ReplayState *st);
 
+/* What the run rows said: RUN_BEGIN's configuration, RUN_END, a BUGCHECK. */
+typedef struct ReplayRunInfo {
+    int ncpus;
+    int64_t seed, clock_tick, switch_cost;
+    int32_t quantum;
+    const char *profile;            /* RUN_BEGIN's text, may be NULL */
+    bool ended;                     /* RUN_END applied */
+    int64_t stop_reason;
+    const char *stop_text;
+    bool bugchecked;                /* a BUGCHECK row applied */
+    uint32_t bug_code;
+    uint64_t bug_p[4];
+    int32_t bug_thread, bug_cpu;
+    int64_t bug_t;
+} ReplayRunInfo;
+void replay_state_run_info(const ReplayState *st, ReplayRunInfo *out);
+
 /* Rows so far that did not fit the state, and the first one's description
  * (NULL if none). A complete, correct log has none. */
 int64_t replay_state_disagreements(const ReplayState *st);
@@ -117,6 +134,9 @@ void replay_seek_info(Replay *r, ReplaySeekInfo *out);
 
 /* The current state. */
 const ReplayState *replay_state(Replay *r);
+/* The time the printer measures durations to ("waiting for ..."): the time
+ * of the state's last row, unless set (e.g. to --at) after the seek. */
+void replay_set_now(Replay *r, int64_t t);
 
 /* The canonical text of the current state (ke_snapshot_format with the
  * trace's names). Appends to out. */
@@ -140,6 +160,10 @@ void replay_print_objects(Replay *r, GString *out);
 
 /* "1.234 ms" style. Appends to out. */
 void replay_append_time(GString *out, int64_t ns);
+/* A time as people write it: "1500", "250ns", "500us", "1.5ms", "2s" (no
+ * unit = ns; the syntax of `apcsim run`'s times). False if s is not one or
+ * is negative. */
+bool replay_parse_time(const char *s, int64_t *ns);
 
 /* ---- checkpoints ------------------------------------------------------------------- */
 
@@ -167,9 +191,10 @@ int64_t replay_checkpointer_count(const ReplayCheckpointer *cp);
 int64_t replay_checkpointer_bytes(const ReplayCheckpointer *cp);
 
 /* Add checkpoints to an existing trace (opened read-write; those it has are
- * replaced). min_rows as for replay_checkpointer_new. Returns 0, a
- * TRACE_ERR_* reading status, or TRACE_ERR_WRITE, with *err. */
-int replay_index(const char *path, int64_t min_rows, GError **err);
+ * replaced). min_rows as for replay_checkpointer_new. Returns 0 and the
+ * number written in *count (may be NULL), or a TRACE_ERR_* reading status
+ * or TRACE_ERR_WRITE with *err (the file is then unchanged). */
+int replay_index(const char *path, int64_t min_rows, int64_t *count, GError **err);
 
 /* ---- the command ----------------------------------------------------------------------- */
 

@@ -33,6 +33,7 @@
  * temporary file) while abandon keeps the rows committed before the error.
  */
 #include "trace/trace_int.h"
+#include "trace/replay.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -63,6 +64,7 @@ struct TraceStore {
     gint64 committed;               /* rows in committed transactions */
     int batch;                      /* rows in the open transaction */
     GError *error;                  /* the first write error; the sink is off after it */
+    ReplayCheckpointer *checkpoints; /* replay state saved every so many rows (replay.c) */
 };
 
 /* Record the first error: what failed and SQLite's (and the OS's) reason.
@@ -182,6 +184,11 @@ store_emit(void *ctx, const KTRACE_RECORD *rec)
     if (!store_step(ts, st, "event row"))
         return;
     ts->rows++;
+    int rc = replay_checkpoint_rows(ts->checkpoints, ts->db, ts->rows, rec);
+    if (rc != SQLITE_OK) {
+        store_fail(ts, rc, "replay checkpoint");
+        return;
+    }
     if (++ts->batch >= TRACE__BATCH_ROWS)
         store_commit_batch(ts);
 }
@@ -234,6 +241,7 @@ static void
 store_free(TraceStore *ts)
 {
     g_clear_error(&ts->error);
+    replay_checkpointer_free(ts->checkpoints);
     g_free(ts->final_path);
     g_free(ts->tmp_path);
     g_free(ts);
@@ -295,6 +303,7 @@ trace_store_open(const char *final_path, GError **err)
 
     ts->final_path = g_strdup(final_path);
     ts->tmp_path = g_strdup_printf("%s.tmp-%ld", final_path, (long)getpid());
+    ts->checkpoints = replay_checkpointer_new(0);
 
     /* A file of this name belongs to a dead process with our pid (or to
      * another store of ours for the same path, which is a caller's bug). */
