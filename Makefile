@@ -5,6 +5,7 @@
 #   make SAN=address,undefined test   the same under ASan/UBSan, in build-san/
 #   make OPT=-O0 BUILD=build-O0       any other configuration in its own directory
 #   make deps                 install the Debian packages the build needs (root)
+#   make charts               the docs gallery: every scenario's timeline chart (docs/charts/)
 #   make V=1                  show full command lines
 
 CC      ?= cc
@@ -48,7 +49,7 @@ UNIT_SUPPORT_OBJ := $(UNIT_SUPPORT:%.c=$(BUILD)/%.o)
 APCSIM := $(BUILD)/apcsim
 
 .SECONDARY:
-.PHONY: all test unit-test scenario-test determinism-test clean deps quickstart help
+.PHONY: all test unit-test scenario-test determinism-test clean deps quickstart help charts
 all: $(APCSIM)
 
 help:
@@ -85,6 +86,10 @@ ifeq ($(SAN),)
 else
 	$(Q)SKIP_DETERMINISM=1 tests/run_all.sh $(BUILD)
 endif
+
+# The docs gallery: every scenario's chart into docs/charts/ (SVG).
+charts: $(APCSIM)
+	$(Q)docs/make_charts.sh $(APCSIM)
 
 quickstart: $(APCSIM)
 	$(Q)mkdir -p results
