@@ -6,6 +6,8 @@
 #   make OPT=-O0 BUILD=build-O0       any other configuration in its own directory
 #   make deps                 install the Debian packages the build needs (root)
 #   make charts               the docs gallery: every scenario's timeline chart (docs/charts/)
+#   make bench                the storm benchmark and its limits (results/bench.txt)
+#   make fuzz                 10,000 generated scenarios under the invariant checker (FUZZ_FIRST=, FUZZ_SEEDS=)
 #   make V=1                  show full command lines
 
 CC      ?= cc
@@ -86,6 +88,21 @@ ifeq ($(SAN),)
 else
 	$(Q)SKIP_DETERMINISM=1 tests/run_all.sh $(BUILD)
 endif
+
+FUZZ_FIRST ?= 1
+FUZZ_SEEDS ?= 10000
+.PHONY: bench fuzz fuzz-test hostile-test
+bench: $(APCSIM)
+	$(Q)bench/run_bench.sh $(BUILD)
+
+fuzz: $(APCSIM)
+	$(Q)tests/fuzz/run_fuzz.sh $(APCSIM) $(FUZZ_FIRST) $(FUZZ_SEEDS)
+
+fuzz-test: $(APCSIM)
+	$(Q)tests/fuzz/fuzz_test.sh $(APCSIM)
+
+hostile-test: $(APCSIM)
+	$(Q)tests/hostile/run_hostile.sh $(APCSIM)
 
 # The docs gallery: every scenario's chart into docs/charts/ (SVG).
 charts: $(APCSIM)

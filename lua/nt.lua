@@ -223,3 +223,15 @@ function NtTerminateThread(t, status)
     return PsTerminateThread(t or current_thread(), status or 0)
   end)
 end
+
+--- xpcall(f, handler, ...): the handler runs after the error has unwound,
+--- as an ordinary call (in the sandbox, no scenario code runs inside Lua's
+--- error handling, where an endless loop could not be stopped).
+do
+  local pcall, pack, unpack = pcall, table.pack, table.unpack
+  function xpcall(f, handler, ...)
+    local r = pack(pcall(f, ...))
+    if r[1] then return unpack(r, 1, r.n) end
+    return false, handler(r[2])
+  end
+end

@@ -2,6 +2,7 @@
  * main.c - the apcsim command line: dispatches to the commands, each with
  * --help (run and regress in src/cli/, the trace readers in src/trace/).
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,7 +20,8 @@ static int cmd_dump(int argc, char **argv)
         "Prints the trace's stable meta rows (# key = value) and then one line per transition:\n"
         "  seq t_ns cpu thread KIND detail\n"
         "The text is byte-identical for the same scenario, seed and profile on any machine.\n"
-        "A file that is not a complete apcsim trace is refused with a reason and exit status 10-15.");
+        "A file that is not a complete apcsim trace is refused with a reason and exit status 10-15\n"
+        "(--partial accepts the trace of an interrupted run, FILE.db.partial).");
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
@@ -55,7 +57,8 @@ static void usage(FILE *out)
             "  version                print the version\n"
             "  plot FILE.db -o OUT    timeline chart (PNG or SVG) drawn with gnuplot\n"
             "  export FILE.db -o OUT  Chrome trace-event JSON for Perfetto / chrome://tracing\n\n"
-            "apcsim COMMAND --help shows the options of a command.\n",
+            "apcsim COMMAND --help shows the options of a command. The trace readers (dump, replay,\n"
+            "plot, export) refuse the trace of a run that did not complete unless given --partial.\n",
             APCSIM_VERSION);
 }
 
@@ -66,6 +69,17 @@ int main(int argc, char **argv)
         return argc < 2 ? EXIT_USAGE : 0;
     }
     const char *cmd = argv[1];
+    /* --partial, for every trace reader: accept the trace of an interrupted run */
+    int out = 1;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--partial") == 0 && strcmp(cmd, "run") != 0 && strcmp(cmd, "regress") != 0)
+            trace_allow_partial = true;
+        else
+            argv[out++] = argv[i];
+    }
+    argc = out;
+    argv[argc] = NULL;
+    signal(SIGXFSZ, SIG_IGN);       /* a full disk is an error to report, not a signal to die of */
     char prog[64];
     snprintf(prog, sizeof prog, "apcsim %s", cmd);
     argv[1] = prog;

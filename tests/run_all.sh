@@ -11,9 +11,9 @@ total_pass=0; total_fail=0
 run() {
   local out; out=$("$@" 2>&1); local rc=$?
   printf '%s\n' "$out"
-  local line; line=$(printf '%s\n' "$out" | grep -E '^[a-z]+: [0-9]+ passed, [0-9]+ failed' | tail -1)
+  local line; line=$(printf '%s\n' "$out" | grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' | tail -1)
   local p f
-  p=$(printf '%s' "$line" | sed -E 's/^[a-z]+: ([0-9]+) passed.*/\1/'); f=$(printf '%s' "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+  p=$(printf '%s' "$line" | sed -E 's/^[a-z-]+: ([0-9]+) passed.*/\1/'); f=$(printf '%s' "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
   total_pass=$((total_pass + ${p:-0})); total_fail=$((total_fail + ${f:-0}))
   if [ $rc -ne 0 ] && [ "${f:-0}" = 0 ]; then total_fail=$((total_fail + 1)); fi
 }
@@ -22,6 +22,7 @@ run tests/run_unit.sh $units
 run tests/run_scenarios.sh "$build/apcsim"
 run tests/regress_test.sh "$build/apcsim"
 run env JOBS=2 tests/plot_test.sh "$build/apcsim"
+run tests/fuzz/fuzz_test.sh "$build/apcsim"
 if [ -z "${SKIP_DETERMINISM:-}" ]; then run tests/determinism.sh "$build/apcsim"; fi
 if [ "${2:-}" = with-sanitizers ]; then
   echo "== the suite again under AddressSanitizer + UBSan (build-san/) =="
@@ -29,6 +30,8 @@ if [ "${2:-}" = with-sanitizers ]; then
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
     run tests/run_unit.sh $(ls build-san/tests/test_* | grep -v '\.[do]$')
     run tests/run_scenarios.sh build-san/apcsim
+    # hostile inputs run under both builds (the runner takes build-san/ itself)
+    run tests/hostile/run_hostile.sh "$build/apcsim"
   else
     echo "sanitizers: 0 passed, 1 failed (build failed)"; total_fail=$((total_fail + 1))
   fi

@@ -199,8 +199,15 @@ int cmd_regress(int argc, char **argv)
                 }
             } else {
                 gchar *gold = NULL;
-                if (!g_file_get_contents(gpath, &gold, NULL, NULL)) {
+                gsize goldlen = 0;
+                bool exists = g_file_test(gpath, G_FILE_TEST_EXISTS);
+                if (exists && !g_file_test(gpath, G_FILE_TEST_IS_REGULAR)) {
+                    printf("FAIL %s: golden %s is not a regular file: refused\n", scn, gpath);
+                } else if (!exists || !g_file_get_contents(gpath, &gold, &goldlen, NULL)) {
                     printf("FAIL %s: no golden %s (create it with apcsim regress --update %s)\n", scn, gpath, scn);
+                } else if (strlen(gold) != goldlen || !g_utf8_validate(gold, (gssize)goldlen, NULL)) {
+                    printf("FAIL %s: golden %s is not text (a NUL byte or invalid UTF-8): refused\n", scn, gpath);
+                    g_free(gold);
                 } else {
                     char **gl = g_strsplit(gold, "\n", -1), **nl = g_strsplit(now, "\n", -1);
                     char *gv = meta_of(gl, "schema_version"), *nv = meta_of(nl, "schema_version");

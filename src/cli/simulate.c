@@ -16,6 +16,8 @@
 #include "cli/cli.h"
 #include "ke/ke.h"
 #include "lua/runtime.h"
+#include <sqlite3.h>
+
 #include "trace/plot.h"
 #include "trace/store.h"
 
@@ -39,8 +41,9 @@ static void on_progress(void *ctx, const KMACHINE *m)
 static void on_signal(int sig)
 {
     (void)sig;
+    lua_runtime_interrupted = 1;        /* scenario code stops at its next instruction */
     if (g_rt)
-        lua_runtime_interrupt(g_rt);
+        lua_runtime_interrupt(g_rt);    /* the event loop stops at its next event */
 }
 
 /* "1.234 ms" style, for people. */
@@ -154,12 +157,27 @@ int cli_simulate(const RunRequest *rq, char **trace_path)
             db_path = g_strdup_printf("results/%s.db", base);
             g_free(base);
         }
+        if (g_file_test(db_path, G_FILE_TEST_EXISTS)) {
+            int code = 0;
+            GError *e2 = NULL;
+            struct sqlite3 *old = trace_open_readonly(db_path, false, &code, &e2);
+            if (old) {
+                sqlite3_close(old);
+            } else if (code != TRACE_ERR_NOT_FOUND) {
+                fprintf(out_err, "apcsim run: refusing to replace %s: it is not an apcsim trace (%s)\n", db_path,
+                        e2 ? e2->message : "unreadable");
+                g_clear_error(&e2);
+                g_free(db_path);
+                return EXIT_USAGE;
+            }
+            g_clear_error(&e2);
+        }
         ts = trace_store_open(db_path, &err);
         if (!ts) {
-            fprintf(out_err, "apcsim run: %s\n", err->message);
+            fprintf(out_err, "apcsim run: cannot write the trace: %s\n", err->message);
             g_error_free(err);
             g_free(db_path);
-            return EXIT_USAGE;
+            return TRACE_ERR_WRITE;
         }
         opt.sink = trace_store_sink(ts);
     }
@@ -173,6 +191,19 @@ int cli_simulate(const RunRequest *rq, char **trace_path)
 
     char *setup_err = NULL;
     LuaRuntime *rt = lua_runtime_new(&opt, &setup_err);
+    if (!rt && lua_runtime_interrupted) {
+        fprintf(out_err, "apcsim: interrupted while the scenario was being set up; no trace written\n");
+        g_free(setup_err);
+        if (ts) {
+            char *partial = NULL;
+            trace_store_abandon(ts, &partial, NULL);
+            if (partial)
+                g_unlink(partial);
+            g_free(partial);
+        }
+        g_free(db_path);
+        return EXIT_INTERRUPTED;
+    }
     if (!rt) {
         fprintf(out_err, "apcsim: scenario error: %s\n", setup_err);
         g_free(setup_err);

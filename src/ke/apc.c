@@ -105,6 +105,9 @@ KAPC *KeInitializeApc(KMACHINE *m, KTHREAD *t, KAPC_ENVIRONMENT env, KPROCESSOR_
     a->apc_mode = normal_routine ? (uint8_t)mode : KernelMode;               /* A2, A3 */
     a->environment = env == CurrentApcEnvironment ? t->apc_state_index : (uint8_t)env;   /* A4 */
     g_ptr_array_add(m->apcs, a);
+    if ((guint)a->id >= m->apc_by_id->len)
+        g_ptr_array_set_size(m->apc_by_id, a->id + 1);
+    m->apc_by_id->pdata[a->id] = a;
     ke_trace_name(m, "apc", a->id, a->name);
     int kind = !normal_routine ? ApcSpecialKernel : a->apc_mode == KernelMode ? ApcNormalKernel : ApcUser;
     ke_trace(m, TR_APC_INIT, m->running_cpu ? m->running_cpu->number : -1, m->running ? m->running->id : -1,
@@ -482,6 +485,10 @@ KSTEP ki_run_deliver_apc(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
             for (GList *l = ul->head; l; l = l->next)
                 more = more || (((KAPC *)l->data)->special_user && l->data != apc);
             ki_set_special_user_pending(m, t, more);
+        }
+        if (apc && t->apc_state.user_apc_pending && ul->length == 1) {
+            /* D10: the special APC was the last one: UAP must not stay set */
+            ki_set_uap(m, t, &t->apc_state, false);
         }
         if (!apc) {
             if (mode != UserMode || g_queue_is_empty(ul) || !t->apc_state.user_apc_pending) {

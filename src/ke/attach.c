@@ -105,6 +105,8 @@ KAPC_STATE_BUF *KeStackAttachProcess(KMACHINE *m, KPROCESS *p)
     buf->id = (int32_t)m->stack_states->len;
     ki_apc_state_init(&buf->state, NULL);
     buf->used = true;
+    buf->thread = t;
+    buf->depth = ++t->stack_attach_depth;
     if (t->apc_state.process == p) {
         buf->marker = true;                 /* Buf.Process = 1 */
         return buf;
@@ -126,6 +128,7 @@ void KeUnstackDetachProcess(KMACHINE *m, KAPC_STATE_BUF *buf)
     KTHREAD *t = m->running;
     if (buf->marker) {
         buf->used = false;
+        t->stack_attach_depth--;
         return;
     }
     KFRAME *f = ke_push_frame(m, t, FRAME_DETACH);
@@ -175,8 +178,10 @@ KSTEP ki_run_detach(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         ki_trace_flags(m, t, &as0, &sas0);
         ki_set_index(m, t, 0);
     }
-    if (buf)
+    if (buf) {
         buf->used = false;
+        t->stack_attach_depth--;
+    }
     /* E6: restored kernel APCs are signalled now. */
     if (!g_queue_is_empty(&t->apc_state.list[KernelMode])) {
         ki_set_kap(m, t, &t->apc_state, true);

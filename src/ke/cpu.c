@@ -177,9 +177,12 @@ void ki_cpu_run(KMACHINE *m, KPRCB *c)
             break;
         }
         if (++m->zero_steps > m->cfg.max_zero_time_steps) {
+            m->running = t;
+            const char *where = m->runner.where ? m->runner.where(m->runner.ctx) : NULL;
+            m->running = saved_running;
             ke_fail(m, StopScenarioError,
-                    "thread %s took %lld steps without simulated time passing "
-                    "(an endless loop of kernel calls with no compute()?)",
+                    "%s%sthread %s took %lld steps without simulated time passing "
+                    "(an endless loop of kernel calls with no compute()?)", where ? where : "", where ? ": " : "",
                     t->header.name, (long long)m->cfg.max_zero_time_steps);
             break;
         }

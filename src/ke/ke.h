@@ -36,6 +36,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -291,6 +292,7 @@ struct KTHREAD {
     struct KSEMAPHORE *suspend_semaphore;
     bool terminating;               /* the Terminated flag of T2 */
     bool unwinding;                 /* PspExitThread drops its frames: no mode changes */
+    int stack_attach_depth;         /* KeStackAttachProcess not yet undone */
     GQueue mutant_list;             /* owned mutants (for abandonment / KMUTEX check) */
     KAPC_CALL *user_dispatch;       /* D4: a user APC to run on the way to user mode */
     bool special_user_apc_pending;  /* SU2 (win10): a special user APC waits for user mode */
@@ -362,6 +364,8 @@ typedef struct KRUNNER {
     /* Start one delivery of a scenario APC: copy its routines, context and
      * system arguments (A6) into a new call; returns the call id (> 0). */
     int32_t (*call_begin)(void *ctx, KAPC *apc);
+    /* The scenario's file:line running now (for messages), or NULL. */
+    const char *(*where)(void *ctx);
 } KRUNNER;
 
 /* ---- the machine --------------------------------------------------------- */
@@ -407,6 +411,8 @@ struct KMACHINE {
     GPtrArray *by_id;               /* DISPATCHER_HEADER* by id (NULL for processes) */
     GPtrArray *processes;
     GPtrArray *apcs;                /* KAPC* by creation */
+    GPtrArray *apc_by_id;           /* KAPC* indexed by id (NULL for DPC ids) */
+    GHashTable *thread_by_name;     /* name -> KTHREAD*, for lookups only (never iterated) */
     GPtrArray *dpcs;
     GPtrArray *irps;
     GPtrArray *stack_states;        /* KAPC_STATE_BUF* of KeStackAttachProcess */
@@ -432,6 +438,7 @@ struct KMACHINE {
     GPtrArray *sched;               /* KSCHED* of at()/every() */
     int64_t pending_scheduled;      /* at() and finite every() runs still to come */
     volatile int interrupted;       /* set by a signal handler */
+    volatile sig_atomic_t *interrupt_flag; /* a process-wide flag to watch too (may be NULL) */
     void (*progress)(void *ctx, const KMACHINE *m);  /* called every 65536 events, may be NULL */
     int64_t rows;                   /* trace rows emitted so far (= seq of the last row) */
     bool check_invariants;          /* check after every step (invariants.c) */
@@ -511,6 +518,7 @@ void ke_pop_frame(KMACHINE *m, KTHREAD *t, int64_t result);
 void ke_pop_transparent(KMACHINE *m, KTHREAD *t);
 static inline KFRAME *ke_top_frame(KTHREAD *t) { return t->nframes ? &t->frames[t->nframes - 1] : NULL; }
 KTHREAD *ke_thread_by_name(KMACHINE *m, const char *name);
+KAPC *ke_apc_by_id(KMACHINE *m, int32_t id);     /* NULL if unknown */
 /* Change the thread's current mode (a MODE row if it changes). */
 void ke_set_mode(KMACHINE *m, KTHREAD *t, int mode);
 
@@ -637,6 +645,8 @@ typedef struct KAPC_STATE_BUF {
     bool marker;                    /* Buf.Process == 1: attach to the current process */
     bool used;                      /* attached with it, not yet detached */
     bool saved;                     /* state holds a saved AS (Process != NULL) */
+    KTHREAD *thread;                /* who attached with it */
+    int depth;                      /* its place in the thread's stack of attaches (1 = first) */
 } KAPC_STATE_BUF;
 void KeAttachProcess(KMACHINE *m, KPROCESS *p);
 void KeDetachProcess(KMACHINE *m);

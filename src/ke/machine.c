@@ -127,6 +127,8 @@ KMACHINE *ke_machine_new(const KCONFIG *cfg, KTRACE_SINK sink, KRUNNER runner)
     m->by_id = g_ptr_array_new();
     m->processes = g_ptr_array_new();
     m->apcs = g_ptr_array_new();
+    m->apc_by_id = g_ptr_array_new();
+    m->thread_by_name = g_hash_table_new(g_str_hash, g_str_equal);
     m->dpcs = g_ptr_array_new();
     m->irps = g_ptr_array_new();
     m->stack_states = g_ptr_array_new_with_free_func(g_free);
@@ -153,6 +155,7 @@ KMACHINE *ke_machine_new(const KCONFIG *cfg, KTRACE_SINK sink, KRUNNER runner)
         KTHREAD *idle = ke_thread_create(m, &tp);
         c->idle = idle;
         c->current = idle;
+        c->halted = true;           /* idle until its first kick */
         idle->cpu = i;
         ki_set_state(m, idle, Running);
     }
@@ -212,6 +215,8 @@ void ke_machine_free(KMACHINE *m)
     g_ptr_array_free(m->irps, TRUE);
     g_ptr_array_free(m->stack_states, TRUE);
     g_ptr_array_free(m->apcs, TRUE);
+    g_ptr_array_free(m->apc_by_id, TRUE);
+    g_hash_table_destroy(m->thread_by_name);
     g_ptr_array_free(m->dpcs, TRUE);
     g_ptr_array_free(m->sched, TRUE);
     sim_queue_free(m->q);
@@ -344,7 +349,7 @@ KSTOP_REASON ke_machine_run(KMACHINE *m)
 
     SimEvent ev;
     while (!ke_stopping(m)) {
-        if (m->interrupted) {
+        if (m->interrupted || (m->interrupt_flag && *m->interrupt_flag)) {
             m->stop = StopInterrupted;
             break;
         }

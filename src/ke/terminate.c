@@ -15,8 +15,10 @@
 
 NTSTATUS PsTerminateThread(KMACHINE *m, KTHREAD *t, NTSTATUS exit_status)
 {
-    if (t == m->running) {
-        /* T1: self-termination, no APC; PspExitThread never returns */
+    if (t == m->running && !m->running_cpu->dpc_active) {
+        /* T1: self-termination, no APC; PspExitThread never returns. (A DPC
+         * that terminates the thread it interrupted is not that thread
+         * terminating itself: it takes the exit-APC path of T2.) */
         t->terminating = true;
         t->exit_status = exit_status;
         ke_push_frame(m, t, FRAME_EXIT_THREAD);

@@ -50,6 +50,8 @@ KTHREAD *ke_thread_create(KMACHINE *m, const KTHREAD_PARAMS *p)
     t->apc_bypass_off = true;       /* a new thread starts as if switched out at APC_LEVEL (K2) */
     t->idle = p->idle;
     g_ptr_array_add(m->threads, t);
+    if (!g_hash_table_contains(m->thread_by_name, t->header.name))
+        g_hash_table_insert(m->thread_by_name, t->header.name, t);
     ke_trace_name(m, "thread", t->id, t->header.name);
     ke_trace_name(m, "object", t->id, t->header.name);
     ke_trace(m, TR_THREAD_CREATE, -1, t->id, t->id, t->process->id, t->priority, (int64_t)t->affinity, t->system,
@@ -73,12 +75,12 @@ KTHREAD *ke_thread_create(KMACHINE *m, const KTHREAD_PARAMS *p)
 
 KTHREAD *ke_thread_by_name(KMACHINE *m, const char *name)
 {
-    for (guint i = 0; i < m->threads->len; i++) {
-        KTHREAD *t = m->threads->pdata[i];
-        if (strcmp(t->header.name, name) == 0)
-            return t;
-    }
-    return NULL;
+    return g_hash_table_lookup(m->thread_by_name, name);
+}
+
+KAPC *ke_apc_by_id(KMACHINE *m, int32_t id)
+{
+    return id > 0 && (guint)id < m->apc_by_id->len ? m->apc_by_id->pdata[id] : NULL;
 }
 
 /* Push a frame on t. Records the IRQL (of t's CPU if t runs, else
@@ -254,7 +256,9 @@ KSTEP ki_run_exit_thread(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
             apc->state = NULL;
             ke_trace(m, TR_APC_DEQUEUE, c->number, t->id, apc->id, 0, UserMode, 2 /* rundown */, 0, 0, NULL);
             f->pc = EX_RUNDOWN_USER;
-            if (apc->has_rundown_routine) {
+            if (apc->has_rundown_routine && apc->internal == ApcScenario) {
+                /* built-in rundown routines (PspExitApcRundown, KiSuspendRundown,
+                 * IopAbortRequest) only free the KAPC: nothing to run */
                 KCODE none = { 0, 0 };
                 ke_push_code(m, t, RtRundownRoutine, none, apc->id);
                 return STEP_CONTINUE;

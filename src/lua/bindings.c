@@ -21,14 +21,22 @@ static struct KAPC *rt_apc_of(lua_State *L, int idx);
 
 /* ---- small helpers --------------------------------------------------------- */
 
+/* Times are bounded so that "now + t" can never overflow (2^62 ns is about
+ * 146 years of simulated time). */
+#define RT_MAX_TIME ((int64_t)1 << 62)
+
 static int64_t rt_checktime(lua_State *L, int idx, const char *what)
 {
-    if (lua_isinteger(L, idx))
-        return lua_tointeger(L, idx);
+    if (lua_isinteger(L, idx)) {
+        lua_Integer v = lua_tointeger(L, idx);
+        if (v > RT_MAX_TIME || v < -RT_MAX_TIME)
+            rt_error(L, "%s: time %lld ns is out of range (at most 2^62 ns)", what, (long long)v);
+        return v;
+    }
     if (lua_type(L, idx) == LUA_TNUMBER) {
         double d = lua_tonumber(L, idx);
-        if (!isfinite(d))
-            rt_error(L, "%s: time must be finite", what);
+        if (!isfinite(d) || d > (double)RT_MAX_TIME || d < -(double)RT_MAX_TIME)
+            rt_error(L, "%s: time %g ns is out of range (finite, at most 2^62 ns)", what, d);
         return (int64_t)llround(d);
     }
     rt_error(L, "%s: expected a time in ns (integer), got %s", what, luaL_typename(L, idx));
@@ -229,7 +237,11 @@ static int rt_signal_finish(lua_State *L, int32_t old, bool wait)
 static KTHREAD *rt_thread_of(lua_State *L, int idx)
 {
     RtHandle *h = rt_check_handle(L, idx, H_THREAD, "a thread");
-    return (KTHREAD *)ke_object_by_id(rt_get(L)->m, h->id);
+    KTHREAD *t = (KTHREAD *)ke_object_by_id(rt_get(L)->m, h->id);
+    if (t->idle)
+        rt_error(L, "argument #%d: %s is a CPU's idle thread, which takes no APCs, alerts, suspensions or "
+                    "terminations (an at() callback runs in whatever thread its CPU runs)", idx, t->header.name);
+    return t;
 }
 
 static DISPATCHER_HEADER *rt_waitable(lua_State *L, int idx)
@@ -246,10 +258,15 @@ static DISPATCHER_HEADER *rt_waitable(lua_State *L, int idx)
 static int l_time_scale(lua_State *L, int64_t scale)
 {
     if (lua_isinteger(L, 1)) {
-        lua_pushinteger(L, lua_tointeger(L, 1) * scale);
+        lua_Integer v = lua_tointeger(L, 1);
+        if (v > RT_MAX_TIME / scale || v < -RT_MAX_TIME / scale)
+            return rt_error(L, "time %lld x %lld ns is out of range (at most 2^62 ns)", (long long)v, (long long)scale);
+        lua_pushinteger(L, v * scale);
         return 1;
     }
     double d = luaL_checknumber(L, 1) * (double)scale;
+    if (!isfinite(d) || d > (double)RT_MAX_TIME || d < -(double)RT_MAX_TIME)
+        return rt_error(L, "time %g ns is out of range (at most 2^62 ns)", d);
     lua_pushinteger(L, (lua_Integer)llround(d));
     return 1;
 }
@@ -291,7 +308,12 @@ static int l_machine(lua_State *L)
     rt->cfg.context_switch_cost = rt_field_time(L, 1, "context_switch_cost", 0);
     if (rt->cfg.context_switch_cost < 0)
         return rt_error(L, "machine{context_switch_cost}: must be >= 0");
-    rt->cfg.stop_at = rt_field_time(L, 1, "stop_at", SIM_TIME_NEVER);
+    lua_getfield(L, 1, "stop_at");
+    bool has_stop = !lua_isnil(L, -1);
+    lua_pop(L, 1);
+    rt->cfg.stop_at = has_stop ? rt_field_time(L, 1, "stop_at", 0) : SIM_TIME_NEVER;
+    if (rt->cfg.stop_at < 0)
+        return rt_error(L, "machine{stop_at}: must be >= 0");
     const char *res = rt_field_string(L, 1, "timer_resolution", "exact");
     if (strcmp(res, "tick") == 0)
         rt->cfg.timer_resolution_tick = true;
@@ -491,11 +513,16 @@ static int l_syscall_enter(lua_State *L)
     return 0;
 }
 
+static bool m_in_dpc(LuaRuntime *rt)
+{
+    return rt->m && rt->m->running_cpu && rt->m->running_cpu->dpc_active;
+}
+
 static int l_syscall_exit(lua_State *L)
 {
     KTHREAD *t = rt_require_context(L, "syscall");
-    if (t->mode != KernelMode)
-        return rt_error(L, "syscall: internal mode mismatch on exit");
+    if (t->mode != KernelMode || t->system || m_in_dpc(rt_get(L)))
+        return rt_error(L, "__syscall_exit: only the system call of a user thread returns to user mode");
     ke_syscall_exit(rt_get(L)->m);
     return rt_finish(L, 0, k_none);
 }
@@ -532,9 +559,29 @@ static int l_KeLowerIrql(lua_State *L)
         return rt_finish(L, 0, k_none);             \
     }
 REGION_BINDING(KeEnterCriticalRegion)
-REGION_BINDING(KeLeaveCriticalRegion)
 REGION_BINDING(KeEnterGuardedRegion)
-REGION_BINDING(KeLeaveGuardedRegion)
+
+/* Leaving a region that was not entered would make the counter positive:
+ * a scenario mistake (checked builds of NT assert), not an apcsim bug. */
+static int l_KeLeaveCriticalRegion(lua_State *L)
+{
+    KTHREAD *t = rt_require_kernel(L, "KeLeaveCriticalRegion");
+    if (t->kernel_apc_disable >= 0)
+        return rt_error(L, "KeLeaveCriticalRegion without a matching KeEnterCriticalRegion (KernelApcDisable is %d)",
+                        t->kernel_apc_disable);
+    KeLeaveCriticalRegion(rt_get(L)->m);
+    return rt_finish(L, 0, k_none);
+}
+
+static int l_KeLeaveGuardedRegion(lua_State *L)
+{
+    KTHREAD *t = rt_require_kernel(L, "KeLeaveGuardedRegion");
+    if (t->special_apc_disable >= 0)
+        return rt_error(L, "KeLeaveGuardedRegion without a matching KeEnterGuardedRegion (SpecialApcDisable is %d)",
+                        t->special_apc_disable);
+    KeLeaveGuardedRegion(rt_get(L)->m);
+    return rt_finish(L, 0, k_none);
+}
 
 static int l_KeAreApcsDisabled(lua_State *L)
 {
@@ -684,6 +731,8 @@ static int l_KeReleaseSemaphore(lua_State *L)
     KSEMAPHORE *s = (KSEMAPHORE *)ke_object_by_id(rt_get(L)->m, h->id);
     int inc = (int)luaL_optinteger(L, 2, 0);
     lua_Integer n = luaL_optinteger(L, 3, 1);
+    if (n < 1 || n > INT32_MAX)
+        return rt_error(L, "KeReleaseSemaphore: the adjustment must be 1..%d, got %lld", INT32_MAX, (long long)n);
     NTSTATUS st;
     bool wait = lua_toboolean(L, 4);
     int32_t old = KeReleaseSemaphore(rt_get(L)->m, s, inc, (int32_t)n, &st);
@@ -753,14 +802,10 @@ static int l_KeSetPriorityThread(lua_State *L)
 static struct KAPC *rt_apc_of(lua_State *L, int idx)
 {
     RtHandle *h = rt_check_handle(L, idx, H_APC, "an APC");
-    KMACHINE *m = rt_get(L)->m;
-    for (guint i = 0; i < m->apcs->len; i++) {
-        KAPC *a = m->apcs->pdata[i];
-        if (a->id == h->id)
-            return a;
-    }
-    rt_error(L, "unknown APC");
-    return NULL;
+    KAPC *a = ke_apc_by_id(rt_get(L)->m, h->id);
+    if (!a)
+        rt_error(L, "unknown APC");
+    return a;
 }
 
 static int l_noop(lua_State *L)
@@ -840,6 +885,10 @@ static int l_KeInsertQueueApc(lua_State *L)
     rt_require_kernel(L, "KeInsertQueueApc");
     KAPC *apc = rt_apc_of(L, 1);
     int inc = (int)luaL_optinteger(L, 4, 0);
+    if (apc->environment == AttachedApcEnvironment && apc->thread->apc_state_index == 0 &&
+        rt->m->cfg.profile != ProfileWin10)
+        return rt_error(L, "KeInsertQueueApc(%s): AttachedApcEnvironment of a thread that is not attached: the APC "
+                           "would sit in the dormant SavedApcState (a caller bug ReactOS asserts on, A4)", apc->name);
     bool ok = KeInsertQueueApc(rt->m, apc, inc);
     if (ok) {
         /* A5: the system arguments are written only by a successful insertion. */
@@ -867,13 +916,15 @@ static int l_KeFlushQueueApc(lua_State *L)
     rt_require_kernel(L, "KeFlushQueueApc");
     KTHREAD *t = rt_thread_of(L, 1);
     KPROCESSOR_MODE mode = rt_check_mode(L, 2, KernelMode);
-    KAPC *out[256];
-    int n = KeFlushQueueApc(rt_get(L)->m, t, mode, out, 256);
+    int max = (int)t->apc_state.list[mode].length;
+    KAPC **out = g_new(KAPC *, max ? max : 1);
+    int n = KeFlushQueueApc(rt_get(L)->m, t, mode, out, max);
     lua_createtable(L, n, 0);
-    for (int i = 0; i < n && i < 256; i++) {
+    for (int i = 0; i < n; i++) {
         rt_push_handle(L, H_APC, out[i]->id);
         lua_rawseti(L, -2, i + 1);
     }
+    g_free(out);
     return 1;
 }
 
@@ -1051,8 +1102,9 @@ static int l_PsTerminateThread(lua_State *L)
     KTHREAD *self = rt_require_kernel(L, "PsTerminateThread");
     KTHREAD *t = rt_thread_of(L, 1);
     lua_Integer code = luaL_optinteger(L, 2, 0);
+    bool in_dpc = rt_get(L)->m->running_cpu->dpc_active;
     NTSTATUS st = PsTerminateThread(rt_get(L)->m, t, (NTSTATUS)code);
-    if (t == self) {
+    if (t == self && !in_dpc) {
         /* T1: PspExitThread never returns to this code */
         rt_get(L)->yield_kind = YIELD_KCALL;
         return lua_yield(L, 0);
@@ -1096,6 +1148,9 @@ static int l_KeUnstackDetachProcess(lua_State *L)
     KAPC_STATE_BUF *buf = m->stack_states->pdata[h->id - 1];
     if (!buf->used)
         return rt_error(L, "KeUnstackDetachProcess: this state was detached already");
+    if (buf->thread != m->running || buf->depth != m->running->stack_attach_depth)
+        return rt_error(L, "KeUnstackDetachProcess: not the state of this thread's innermost KeStackAttachProcess "
+                           "(stacked attaches are undone in reverse order, by the thread that made them)");
     KeUnstackDetachProcess(m, buf);
     return rt_finish(L, 0, k_none);
 }
@@ -1186,7 +1241,11 @@ static int l_state(lua_State *L)
 {
     LuaRuntime *rt = rt_get(L);
     KMACHINE *m = rt_machine(rt);
-    KTHREAD *t = lua_isnoneornil(L, 1) ? m->running : rt_thread_of(L, 1);
+    KTHREAD *t = m->running;
+    if (!lua_isnoneornil(L, 1)) {
+        RtHandle *h = rt_check_handle(L, 1, H_THREAD, "a thread");
+        t = (KTHREAD *)ke_object_by_id(m, h->id);
+    }
     if (!t)
         return rt_error(L, "state(): no thread given and no current thread");
     lua_createtable(L, 0, 32);

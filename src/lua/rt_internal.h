@@ -23,7 +23,7 @@ typedef struct RtHandle {
 } RtHandle;
 
 /* How the last yield of a coroutine should be read by the runner. */
-enum { YIELD_NONE = 0, YIELD_COMPUTE, YIELD_KCALL };
+enum { YIELD_NONE = 0, YIELD_COMPUTE, YIELD_KCALL, YIELD_ABORT };
 
 struct LuaRuntime {
     lua_State *L;
@@ -38,6 +38,8 @@ struct LuaRuntime {
     size_t mem_used, mem_limit;
     bool mem_exceeded;
     int64_t instr_budget, instr_count;
+    bool budget_exceeded;           /* the hook now fails every instruction */
+    char abort_where[512];          /* file:line where the budget ran out */
     int yield_kind;
     lua_State *current_co;          /* the coroutine being resumed */
     int32_t next_call;

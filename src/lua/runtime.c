@@ -20,6 +20,7 @@
 #include "lua/rt_internal.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
@@ -56,14 +57,34 @@ static void *rt_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     return p;
 }
 
+/* Set by the signal handler of the CLI: scenario code stops at its next hook. */
+volatile sig_atomic_t lua_runtime_interrupted;
+
+/* The count hook. Once the budget is exceeded (or the run interrupted) the
+ * hook fires on every instruction, so a pcall() that catches the error
+ * cannot keep the coroutine alive: the next instruction outside it fails. */
 static void rt_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
     LuaRuntime *rt = rt_get(L);
-    rt->instr_count += HOOK_EVERY;
-    if (rt->instr_count > rt->instr_budget)
-        rt_error(L, "instruction budget exceeded (%lld instructions without yielding to the simulator: "
-                    "an endless loop? raise it with --instruction-budget)", (long long)rt->instr_budget);
+    rt->instr_count += rt->budget_exceeded ? 1 : HOOK_EVERY;
+    if (!lua_runtime_interrupted && rt->instr_count <= rt->instr_budget)
+        return;
+    rt->budget_exceeded = true;
+    if (lua_isyieldable(L)) {
+        /* Leave the coroutine at once: an error could be caught by a pcall
+         * or land in an xpcall handler, where Lua runs with hooks off. The
+         * runner never resumes an aborted coroutine. */
+        rt->yield_kind = YIELD_ABORT;
+        g_strlcpy(rt->abort_where, rt_where(L), sizeof rt->abort_where);    /* the line running now */
+        lua_yield(L, 0);
+        return;
+    }
+    lua_sethook(L, rt_hook, LUA_MASKCOUNT, 1);
+    if (lua_runtime_interrupted)
+        rt_error(L, "interrupted");
+    rt_error(L, "instruction budget exceeded (%lld instructions without yielding to the simulator: "
+                "an endless loop? raise it with --instruction-budget)", (long long)rt->instr_budget);
 }
 
 /* ---- errors --------------------------------------------------------------- */
@@ -125,13 +146,10 @@ static const char *rt_handle_name(LuaRuntime *rt, RtHandle *h)
                 return p->name;
         }
         return "?";
-    case H_APC:
-        for (guint i = 0; i < m->apcs->len; i++) {
-            KAPC *a = m->apcs->pdata[i];
-            if (a->id == h->id)
-                return a->name;
-        }
-        return "?";
+    case H_APC: {
+        KAPC *a = ke_apc_by_id(m, h->id);
+        return a ? a->name : "?";
+    }
     case H_STACKSTATE:
         return "KAPC_STATE";
     case H_IRP:
@@ -241,7 +259,11 @@ static int rt_push_entry(LuaRuntime *rt, lua_State *co, KTHREAD *t, KFRAME *f)
         return 0;
     case RtKernelRoutine:
         lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_calls);
-        lua_rawgeti(L, -1, f->call);           /* the call's ctl table */
+        if (lua_rawgeti(L, -1, f->call) != LUA_TTABLE) {   /* the call's ctl table */
+            lua_pop(L, 2);
+            lua_pushnil(co);
+            return 0;
+        }
         lua_getfield(L, -1, "kernel_routine");
         lua_xmove(L, co, 1);
         rt_push_handle(co, H_APC, f->owner_id);
@@ -251,7 +273,11 @@ static int rt_push_entry(LuaRuntime *rt, lua_State *co, KTHREAD *t, KFRAME *f)
     case RtNormalRoutine:
     case RtUserApcNormal:
         lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_calls);
-        lua_rawgeti(L, -1, f->call);
+        if (lua_rawgeti(L, -1, f->call) != LUA_TTABLE) {
+            lua_pop(L, 2);
+            lua_pushnil(co);                    /* reported as "not a function" by the caller */
+            return 0;
+        }
         lua_getfield(L, -1, "normal_routine");
         lua_getfield(L, -2, "context");
         lua_getfield(L, -3, "arg1");
@@ -261,7 +287,11 @@ static int rt_push_entry(LuaRuntime *rt, lua_State *co, KTHREAD *t, KFRAME *f)
         return 3;
     case RtRundownRoutine:
         lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_apcs);
-        lua_rawgeti(L, -1, f->owner_id);
+        if (lua_rawgeti(L, -1, f->owner_id) != LUA_TTABLE) {
+            lua_pop(L, 2);
+            lua_pushnil(co);
+            return 0;
+        }
         lua_getfield(L, -1, "rundown_routine");
         lua_xmove(L, co, 1);
         lua_pop(L, 2);
@@ -282,6 +312,11 @@ static KRUN_RESULT rt_resume(void *ctx, KTHREAD *t, KFRAME *f, int64_t *ret)
     if (f->co == 0) {
         lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_cos);
         co = lua_newthread(L);
+        lua_getfield(L, LUA_REGISTRYINDEX, "apcsim.frames");
+        lua_pushvalue(L, -2);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, -3);
+        lua_pop(L, 1);
         f->co = (int32_t)luaL_ref(L, -2);
         lua_pop(L, 1);
         nargs = rt_push_entry(rt, co, t, f);
@@ -301,8 +336,22 @@ static KRUN_RESULT rt_resume(void *ctx, KTHREAD *t, KFRAME *f, int64_t *ret)
     rt->current_co = co;
     rt->yield_kind = YIELD_NONE;
     rt->instr_count = 0;
+    if (rt->budget_exceeded) {
+        rt->budget_exceeded = false;
+        lua_sethook(co, rt_hook, LUA_MASKCOUNT, HOOK_EVERY);
+    }
     int st = lua_resume(co, L, nargs, &nres);
     rt->current_co = saved;
+    if (st == LUA_YIELD && rt->yield_kind == YIELD_ABORT) {
+        if (lua_runtime_interrupted) {
+            rt->m->stop = StopInterrupted;
+            return KRUN_ERROR;
+        }
+        ke_fail(rt->m, StopScenarioError,
+                "%s: instruction budget exceeded (%lld instructions without yielding to the simulator: an endless "
+                "loop? raise it with --instruction-budget)", rt->abort_where, (long long)rt->instr_budget);
+        return KRUN_ERROR;
+    }
     if (st == LUA_YIELD) {
         lua_pop(co, nres);
         if (rt->yield_kind == YIELD_NONE) {
@@ -315,10 +364,27 @@ static KRUN_RESULT rt_resume(void *ctx, KTHREAD *t, KFRAME *f, int64_t *ret)
     if (st != LUA_OK) {
         if (ke_stopping(rt->m))
             return KRUN_ERROR;      /* expect() failure or bugcheck raised as an error */
-        const char *msg = lua_tostring(co, -1);
-        if (rt->mem_exceeded || st == LUA_ERRMEM)
-            msg = "memory limit exceeded";
-        char *full = g_strdup(msg ? msg : "(error object is not a string)");
+        if (lua_runtime_interrupted) {
+            rt->m->stop = StopInterrupted;
+            return KRUN_ERROR;
+        }
+        const char *msg = lua_type(co, -1) == LUA_TSTRING ? lua_tostring(co, -1) : NULL;
+        char *full;
+        const char *where = rt_where(co);
+        if (rt->mem_exceeded || st == LUA_ERRMEM) {
+            /* no traceback: it would need memory the cap refuses */
+            full = g_strdup_printf("%s: memory limit exceeded (%zu MiB; raise it with --memory-limit)", where,
+                                   rt->mem_limit >> 20);
+            ke_fail(rt->m, StopScenarioError, "%s", full);
+            g_free(full);
+            return KRUN_ERROR;
+        }
+        if (!msg)
+            full = g_strdup_printf("%s: error object is a %s, not a message", where, luaL_typename(co, -1));
+        else if (strstr(msg, ".lua:") == NULL || strncmp(msg, where, strcspn(where, ":")) != 0)
+            full = g_strdup_printf("%s: %s", where, msg);       /* locate errors Lua gave no position */
+        else
+            full = g_strdup(msg);
         rt_traceback(co, L, full);
         ke_fail(rt->m, StopScenarioError, "%s", lua_tostring(L, -1));
         lua_pop(L, 1);
@@ -348,6 +414,11 @@ static void rt_release(void *ctx, KFRAME *f)
         return;
     lua_State *L = rt->L;
     lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_cos);
+    lua_getfield(L, LUA_REGISTRYINDEX, "apcsim.frames");
+    lua_rawgeti(L, -2, f->co);
+    lua_pushnil(L);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
     luaL_unref(L, -1, f->co);
     lua_pop(L, 1);
     f->co = 0;
@@ -397,8 +468,10 @@ KMACHINE *rt_machine(LuaRuntime *rt)
         rt->cfg.profile = (KPROFILE)rt->opt.profile;
     if (rt->opt.max_events >= 0)
         rt->cfg.max_events = rt->opt.max_events;
-    KRUNNER runner = { rt, rt_resume, rt_release, rt_unref_cb, rt_call_begin };
+    KRUNNER runner = { rt, rt_resume, rt_release, rt_unref_cb, rt_call_begin,
+                       (const char *(*)(void *))lua_runtime_where };
     rt->m = ke_machine_new(&rt->cfg, rt->opt.sink, runner);
+    rt->m->interrupt_flag = &lua_runtime_interrupted;
     return rt->m;
 }
 
@@ -467,6 +540,48 @@ static int rt_random(lua_State *L)
     return 1;
 }
 
+/* setmetatable without finalizers: a __gc runs with hooks off (no budget can
+ * stop it) and may run after the machine is gone, at lua_close. */
+static int rt_setmetatable(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (lua_type(L, 2) == LUA_TTABLE) {
+        lua_getfield(L, 2, "__gc");
+        bool gc = !lua_isnil(L, -1);
+        lua_pop(L, 1);
+        if (gc)
+            return rt_error(L, "setmetatable: __gc finalizers are not available in scenarios");
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+/* coroutine.resume / coroutine.close on a coroutine apcsim runs (a thread
+ * body, a routine) would run simulated code outside the simulator. */
+static bool rt_is_frame_coroutine(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) != LUA_TTHREAD)
+        return false;
+    lua_getfield(L, LUA_REGISTRYINDEX, "apcsim.frames");
+    lua_pushvalue(L, idx);
+    bool yes = lua_rawget(L, -2) != LUA_TNIL;
+    lua_pop(L, 2);
+    return yes;
+}
+
+static int rt_coroutine_guard(lua_State *L)
+{
+    if (rt_is_frame_coroutine(L, 1))
+        return rt_error(L, "coroutine.%s: this coroutine runs simulated code (a thread body, a routine, an at() "
+                           "callback); only the simulator resumes it", lua_tostring(L, lua_upvalueindex(2)));
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
 static int rt_randomseed(lua_State *L)
 {
     return rt_error(L, "math.randomseed is not available: the run's seed is set with machine{seed=} or --seed");
@@ -497,6 +612,20 @@ static void rt_open_sandbox(LuaRuntime *rt)
     lua_setfield(L, -2, "random");
     lua_pushcfunction(L, rt_randomseed);
     lua_setfield(L, -2, "randomseed");
+    lua_pop(L, 1);
+    lua_getglobal(L, "setmetatable");
+    lua_pushcclosure(L, rt_setmetatable, 1);
+    lua_setglobal(L, "setmetatable");
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "apcsim.frames");
+    lua_getglobal(L, "coroutine");
+    static const char *const guarded[] = { "resume", "close" };
+    for (size_t i = 0; i < G_N_ELEMENTS(guarded); i++) {
+        lua_getfield(L, -1, guarded[i]);
+        lua_pushstring(L, guarded[i]);
+        lua_pushcclosure(L, rt_coroutine_guard, 2);
+        lua_setfield(L, -2, guarded[i]);
+    }
     lua_pop(L, 1);
     lua_newtable(L);
     lua_setfield(L, LUA_REGISTRYINDEX, "apcsim.loaded");
@@ -541,34 +670,65 @@ static char *rt_find_lua_dir(void)
     return g_strdup("lua");
 }
 
-static int rt_msgh(lua_State *L)
-{
-    const char *msg = lua_tostring(L, 1);
-    luaL_traceback(L, L, msg ? msg : "(error object is not a string)", 1);
-    return 1;
-}
-
+/* Run a file's top level. It runs as a coroutine, like every other piece of
+ * scenario code, so that the instruction budget can stop it even inside an
+ * error handler (see rt_hook). */
 static bool rt_dofile(LuaRuntime *rt, const char *path, char **err)
 {
     lua_State *L = rt->L;
-    lua_pushcfunction(L, rt_msgh);
     int base = lua_gettop(L);
     int st = luaL_loadfilex(L, path, "t");
-    if (st == LUA_OK)
-        st = lua_pcall(L, 0, 0, base);
     if (st != LUA_OK) {
         const char *msg = lua_tostring(L, -1);
-        if (rt->mem_exceeded)
-            *err = g_strdup_printf("%s: memory limit exceeded", path);
-        else if (rt->m && ke_stopping(rt->m) && rt->m->stop_message)
-            *err = g_strdup(rt->m->stop_message);
-        else
-            *err = g_strdup(msg ? msg : "error");
-        lua_settop(L, base - 1);
+        *err = g_strdup_printf("%s", msg ? msg : "cannot load the file");
+        if (!strstr(*err, path)) {
+            g_free(*err);
+            *err = g_strdup_printf("%s: %s", path, msg ? msg : "cannot load the file");
+        }
+        lua_settop(L, base);
         return false;
     }
-    lua_settop(L, base - 1);
-    return true;
+    lua_State *co = lua_newthread(L);
+    lua_insert(L, -2);
+    lua_xmove(L, co, 1);
+    int nres = 0;
+    lua_State *saved = rt->current_co;
+    rt->current_co = NULL;          /* setup is not simulated code */
+    rt->yield_kind = YIELD_NONE;
+    rt->instr_count = 0;
+    rt->budget_exceeded = false;
+    st = lua_resume(co, L, 0, &nres);
+    rt->current_co = saved;
+    bool ok = st == LUA_OK;
+    if (st == LUA_YIELD && rt->yield_kind == YIELD_ABORT) {
+        *err = g_strdup_printf("%s: %s", rt->abort_where,
+                               lua_runtime_interrupted ? "interrupted"
+                               : "instruction budget exceeded (an endless loop? raise it with --instruction-budget)");
+    } else if (st == LUA_YIELD) {
+        *err = g_strdup_printf("%s: the scenario's top level cannot yield (compute() and waits belong in a thread "
+                               "body or an at() callback)", rt_where(co));
+    } else if (st != LUA_OK) {
+        const char *where = rt_where(co);
+        if (rt->mem_exceeded || st == LUA_ERRMEM) {
+            *err = g_strdup_printf("%s: memory limit exceeded (%zu MiB; raise it with --memory-limit)", where,
+                                   rt->mem_limit >> 20);
+        } else if (rt->m && ke_stopping(rt->m) && rt->m->stop_message) {
+            *err = g_strdup(rt->m->stop_message);
+        } else {
+            const char *msg = lua_type(co, -1) == LUA_TSTRING ? lua_tostring(co, -1) : NULL;
+            char *m1 = msg ? (strncmp(msg, where, strcspn(where, ":")) == 0 ? g_strdup(msg)
+                                                                            : g_strdup_printf("%s: %s", where, msg))
+                           : g_strdup_printf("%s: error object is a %s, not a message", where,
+                                             luaL_typename(co, -1));
+            luaL_traceback(L, co, m1, 0);
+            *err = g_strdup(lua_tostring(L, -1));
+            g_free(m1);
+        }
+    }
+    if (ok)
+        rt->budget_exceeded = false;
+    lua_settop(L, base);
+    return ok;
 }
 
 LuaRuntime *lua_runtime_new(const LuaRuntimeOptions *opt, char **err)

@@ -52,6 +52,11 @@ const char *lua_runtime_expected_bugcheck(LuaRuntime *rt);
  * the string is valid until the next call. */
 const char *lua_runtime_where(LuaRuntime *rt);
 
+/* Set from a signal handler: scenario code stops at its next instruction
+ * hook and the run ends as interrupted. */
+#include <signal.h>
+extern volatile sig_atomic_t lua_runtime_interrupted;
+
 /* Stop the run from a signal handler. */
 void lua_runtime_interrupt(LuaRuntime *rt);
 

@@ -614,9 +614,14 @@ plot_timeline_load(const char *db_path, PlotTimeline **out, GError **err)
 
     g_return_val_if_fail(db_path != NULL && out != NULL, TRACE_ERR_NOT_FOUND);
     *out = NULL;
-    db = trace_open_readonly(db_path, false, &code, err);
+    db = trace_open_readonly(db_path, !trace_allow_partial, &code, err);
     if (!db)
         return code;
+    code = trace_check_rows(db, db_path, err);
+    if (code) {
+        sqlite3_close(db);
+        return code;
+    }
 
     L.tl = timeline_new();
     L.path = db_path;

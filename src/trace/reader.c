@@ -224,7 +224,7 @@ check_db(sqlite3 *db, const char *path, bool require_complete, GError **err)
         sqlite3_finalize(st);
         if (!complete || strcmp(complete, "1") != 0) {
             int code = refuse(err, TRACE_ERR_INCOMPLETE, path,
-                              "is from a run that did not complete (meta.complete = %s)",
+                              "is from a run that did not complete (meta.complete = %s; --partial reads it anyway)",
                               complete ? complete : "missing");
 
             g_free(complete);
@@ -241,6 +241,8 @@ check_db(sqlite3 *db, const char *path, bool require_complete, GError **err)
  * = "<path> <reason>" (domain TRACE_ERROR, code = the exit status) and
  * *exit_code (if not NULL) set to the same TRACE_ERR_* value.
  */
+bool trace_allow_partial = false;
+
 struct sqlite3 *
 trace_open_readonly(const char *path, bool require_complete, int *exit_code, GError **err)
 {
@@ -349,10 +351,12 @@ trace_dump(const char *path, FILE *out, GError **err)
 
     g_return_val_if_fail(path != NULL && out != NULL, TRACE_ERR_NOT_FOUND);
 
-    db = trace_open_readonly(path, false, &code, err);
+    db = trace_open_readonly(path, !trace_allow_partial, &code, err);
     if (!db)
         return code;
-    code = dump_meta(db, path, out, err);
+    code = trace_check_rows(db, path, err);
+    if (code == 0)
+        code = dump_meta(db, path, out, err);
     if (code == 0)
         code = dump_events(db, path, out, err);
     sqlite3_close(db);
@@ -364,4 +368,30 @@ trace_dump(const char *path, FILE *out, GError **err)
         code = TRACE_ERR_WRITE;
     }
     return code;
+}
+
+int trace_check_rows(sqlite3 *db, const char *path, GError **err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db,
+        "SELECT seq FROM event WHERE typeof(t) != 'integer' OR typeof(kind) != 'integer'"
+        " OR kind NOT IN (SELECT id FROM kind) LIMIT 1", -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        g_set_error(err, TRACE_ERROR, TRACE_ERR_DAMAGED, "%s is damaged: %s", path, sqlite3_errmsg(db));
+        return TRACE_ERR_DAMAGED;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        g_set_error(err, TRACE_ERROR, TRACE_ERR_DAMAGED,
+                    "%s is damaged: event row %lld has a time or kind apcsim never writes", path,
+                    (long long)sqlite3_column_int64(st, 0));
+        sqlite3_finalize(st);
+        return TRACE_ERR_DAMAGED;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        g_set_error(err, TRACE_ERROR, TRACE_ERR_DAMAGED, "%s is damaged: %s", path, sqlite3_errmsg(db));
+        return TRACE_ERR_DAMAGED;
+    }
+    return 0;
 }

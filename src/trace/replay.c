@@ -1715,7 +1715,7 @@ Replay *
 replay_open(const char *path, int *exit_code, GError **err)
 {
     int code = 0;
-    sqlite3 *db = trace_open_readonly(path, false, &code, err);
+    sqlite3 *db = trace_open_readonly(path, !trace_allow_partial, &code, err);
     Replay *r;
     sqlite3_stmt *st = NULL;
     int rc;
@@ -1886,6 +1886,14 @@ rp_apply_rows(Replay *r, int64_t to, GError **err)
     sqlite3_bind_int64(q, 1, r->st->seq);
     sqlite3_bind_int64(q, 2, to);
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (sqlite3_column_type(q, 1) != SQLITE_INTEGER || sqlite3_column_type(q, 2) != SQLITE_INTEGER ||
+            sqlite3_column_int(q, 2) < 0 || sqlite3_column_int(q, 2) >= TR__COUNT) {
+            g_set_error(err, TRACE_ERROR, TRACE_ERR_DAMAGED,
+                        "%s is damaged: event row %lld has a time or kind apcsim never writes", r->path,
+                        (long long)sqlite3_column_int64(q, 0));
+            sqlite3_reset(q);
+            return false;
+        }
         KTRACE_RECORD rec = {
             .t = sqlite3_column_int64(q, 1),
             .kind = sqlite3_column_int(q, 2),
@@ -2472,7 +2480,7 @@ int
 replay_index(const char *path, int64_t min_rows, int64_t *count, GError **err)
 {
     int code = 0;
-    sqlite3 *db = trace_open_readonly(path, false, &code, err);
+    sqlite3 *db = trace_open_readonly(path, !trace_allow_partial, &code, err);
     sqlite3_stmt *q = NULL;
     ReplayCheckpointer *cp;
     int rc;

@@ -79,8 +79,16 @@ const char *trace_store_tmp_path(const TraceStore *ts);
  * application_id, our user_version, the tables present, and (if
  * require_complete) meta.complete = 1. On failure returns NULL, sets *err
  * with a one-line reason and *exit_code to one of TRACE_ERR_*. */
+/* Readers (dump, replay, plot, export) refuse a trace of a run that did not
+ * complete (TRACE_ERR_INCOMPLETE) unless this is set (their --partial). */
+extern bool trace_allow_partial;
+
 struct sqlite3;
 struct sqlite3 *trace_open_readonly(const char *path, bool require_complete, int *exit_code, GError **err);
+
+/* Check that every event row has an integer time and a known kind; returns 0
+ * or TRACE_ERR_DAMAGED with *err set. One scan of the event table. */
+int trace_check_rows(struct sqlite3 *db, const char *path, GError **err);
 
 /* Write the canonical text of a trace to out: the meta rows that are stable
  * (sorted by key), then one line per event in seq order. Returns 0 or a

@@ -1,0 +1,3 @@
+-- A scenario with no code at all (only this comment).
+-- expect-exit: 0|3
+-- timeout: 3
