@@ -298,6 +298,10 @@ int KeFlushQueueApc(KMACHINE *m, KTHREAD *t, KPROCESSOR_MODE mode, KAPC **out, i
             out[n] = apc;
         n++;
     }
+    /* I11 leaves KAP/UAP alone; the win10 special-user-APC bit has no APC
+     * left to announce [UNCERTAIN, SU2]: it is cleared with the list. */
+    if (mode == UserMode && t->special_user_apc_pending)
+        ki_set_special_user_pending(m, t, false);
     return n;
 }
 

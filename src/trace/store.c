@@ -319,7 +319,7 @@ trace_store_open(const char *final_path, GError **err)
     }
     close(fd);
 
-    rc = sqlite3_open_v2(ts->tmp_path, &ts->db, SQLITE_OPEN_READWRITE, NULL);
+    rc = sqlite3_open_v2(ts->tmp_path, &ts->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc == SQLITE_OK)
         sqlite3_extended_result_codes(ts->db, 1);
     if (rc == SQLITE_OK) {
