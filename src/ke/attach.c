@@ -60,6 +60,19 @@ static void ki_set_index(KMACHINE *m, KTHREAD *t, int idx)
 /* KiAttachProcess: AS -> SAS (or -> buf), a fresh AS for p (E2, E3). */
 static void ki_attach(KMACHINE *m, KTHREAD *t, KPROCESS *p, KAPC_STATE_BUF *buf)
 {
+    if (!buf && (!g_queue_is_empty(&t->saved_apc_state.list[KernelMode]) ||
+                 !g_queue_is_empty(&t->saved_apc_state.list[UserMode]))) {
+        /* APCs aimed at the Attached environment of a thread that was not
+         * attached sit in the dormant SavedApcState (I6); attaching now
+         * would overwrite that block and lose them - the caller bug ReactOS
+         * asserts on (A4). */
+        const char *where = m->runner.where ? m->runner.where(m->runner.ctx) : NULL;
+        ke_fail(m, StopScenarioError,
+                "%s%sattaching %s to %s would lose the APCs parked in its dormant SavedApcState (inserted for "
+                "AttachedApcEnvironment while it was not attached: a caller bug, A4)", where ? where : "",
+                where ? ": " : "", t->header.name, p->name);
+        return;
+    }
     KAPC_STATE as0 = t->apc_state, sas0 = t->saved_apc_state;
     if (buf) {
         ki_move_apc_state(&buf->state, &t->apc_state);

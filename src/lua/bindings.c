@@ -885,10 +885,6 @@ static int l_KeInsertQueueApc(lua_State *L)
     rt_require_kernel(L, "KeInsertQueueApc");
     KAPC *apc = rt_apc_of(L, 1);
     int inc = (int)luaL_optinteger(L, 4, 0);
-    if (apc->environment == AttachedApcEnvironment && apc->thread->apc_state_index == 0 &&
-        rt->m->cfg.profile != ProfileWin10)
-        return rt_error(L, "KeInsertQueueApc(%s): AttachedApcEnvironment of a thread that is not attached: the APC "
-                           "would sit in the dormant SavedApcState (a caller bug ReactOS asserts on, A4)", apc->name);
     bool ok = KeInsertQueueApc(rt->m, apc, inc);
     if (ok) {
         /* A5: the system arguments are written only by a successful insertion. */
