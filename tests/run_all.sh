@@ -23,6 +23,7 @@ run tests/run_scenarios.sh "$build/apcsim"
 run tests/regress_test.sh "$build/apcsim"
 run env JOBS=2 tests/plot_test.sh "$build/apcsim"
 run tests/fuzz/fuzz_test.sh "$build/apcsim"
+run tests/rule_coverage.sh
 if [ -z "${SKIP_DETERMINISM:-}" ]; then run tests/determinism.sh "$build/apcsim"; fi
 if [ "${2:-}" = with-sanitizers ]; then
   echo "== the suite again under AddressSanitizer + UBSan (build-san/) =="
@@ -32,6 +33,7 @@ if [ "${2:-}" = with-sanitizers ]; then
     run tests/run_scenarios.sh build-san/apcsim
     # hostile inputs run under both builds (the runner takes build-san/ itself)
     run tests/hostile/run_hostile.sh "$build/apcsim"
+    run tests/fuzz/trace_fuzz.sh build-san/apcsim 1 60
   else
     echo "sanitizers: 0 passed, 1 failed (build failed)"; total_fail=$((total_fail + 1))
   fi
