@@ -129,6 +129,18 @@ static void row_line_hook(void *ctx, KMACHINE *m, int64_t seq)
     g_rt_lines->pdata[seq] = where ? g_strdup(where) : NULL;
 }
 
+/* Drop a trace that has nothing worth keeping (the run never started). */
+static void discard_trace(TraceStore *ts)
+{
+    if (!ts)
+        return;
+    char *partial = NULL;
+    trace_store_abandon(ts, &partial, NULL);
+    if (partial)
+        g_unlink(partial);
+    g_free(partial);
+}
+
 int cli_simulate(const RunRequest *rq, char **trace_path)
 {
     LuaRuntimeOptions opt = { .scenario = rq->scenario, .lua_dir = rq->lua_dir, .seed = rq->seed,
@@ -191,32 +203,16 @@ int cli_simulate(const RunRequest *rq, char **trace_path)
 
     char *setup_err = NULL;
     LuaRuntime *rt = lua_runtime_new(&opt, &setup_err);
-    if (!rt && lua_runtime_interrupted) {
-        fprintf(out_err, "apcsim: interrupted while the scenario was being set up; no trace written\n");
-        g_free(setup_err);
-        if (ts) {
-            char *partial = NULL;
-            trace_store_abandon(ts, &partial, NULL);
-            if (partial)
-                g_unlink(partial);
-            g_free(partial);
-        }
-        g_free(db_path);
-        return EXIT_INTERRUPTED;
-    }
     if (!rt) {
-        fprintf(out_err, "apcsim: scenario error: %s\n", setup_err);
+        bool interrupted = lua_runtime_interrupted;
+        if (interrupted)
+            fprintf(out_err, "apcsim: interrupted while the scenario was being set up; no trace written\n");
+        else
+            fprintf(out_err, "apcsim: scenario error: %s\n", setup_err);
         g_free(setup_err);
-        if (ts) {
-            /* nothing ran: leave no file behind */
-            char *partial = NULL;
-            trace_store_abandon(ts, &partial, NULL);
-            if (partial)
-                g_unlink(partial);
-            g_free(partial);
-        }
+        discard_trace(ts);          /* nothing ran: leave no file behind */
         g_free(db_path);
-        return EXIT_SCENARIO;
+        return interrupted ? EXIT_INTERRUPTED : EXIT_SCENARIO;
     }
     g_rt = rt;
     KMACHINE *m = lua_runtime_machine(rt);
