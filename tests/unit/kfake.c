@@ -39,7 +39,14 @@ typedef struct KfInst {
 typedef struct KfApc {
     KAPC *apc;
     KCODE kr, nr, rundown;
+    int64_t context;                /* NormalContext (kfake_apc_set_context) */
 } KfApc;
+
+/* One delivery of an APC (call_begin): the A6 copy of its NormalContext. */
+typedef struct KfCall {
+    KAPC *apc;
+    int64_t context;
+} KfCall;
 
 struct KFake {
     KMACHINE *m;
@@ -47,7 +54,7 @@ struct KFake {
     GPtrArray *insts;               /* KfInst* by id - 1; NULL once released */
     int live;                       /* instances not released */
     GHashTable *apcs;               /* apc id -> KfApc* */
-    GHashTable *calls;              /* call id -> KAPC* */
+    GHashTable *calls;              /* call id -> KfCall* */
     int32_t next_call;
     GArray *rows;                   /* KfRow */
     GPtrArray *names;               /* thread/object/process names by id */
@@ -127,7 +134,8 @@ kf_resolve(KFake *fk, KFRAME *f, int64_t *default_ret)
     case RtKernelRoutine:
     case RtNormalRoutine:
     case RtUserApcNormal: {
-        KAPC *apc = g_hash_table_lookup(fk->calls, GINT_TO_POINTER(f->call));
+        KfCall *call = g_hash_table_lookup(fk->calls, GINT_TO_POINTER(f->call));
+        KAPC *apc = call ? call->apc : NULL;
         KfApc *fa = apc ? kf_apc_of(fk, apc->id) : NULL;
         if (!fa)
             return 0;
@@ -164,7 +172,8 @@ kf_complete(KFake *fk, KfInst *in, KTHREAD *t, const KfStep *s)
 {
     if (s->op == KF_OP_WAIT || s->op == KF_OP_DELAY)
         in->result = t->frame_result;
-    if (!s->label)
+    /* SYSCALL_ENTER's label is the system call's name; FLUSH logged its chain */
+    if (!s->label || s->op == KF_OP_SYSCALL_ENTER || s->op == KF_OP_FLUSH_APC)
         return;
     if (s->op == KF_OP_WAIT || s->op == KF_OP_DELAY) {
         char buf[16];
@@ -250,6 +259,31 @@ kf_kcall(KFake *fk, KfInst *in, const KfStep *s)
     case KF_OP_SET_PRIORITY:
         in->result = KeSetPriorityThread(m, s->ptr, (int)s->a);
         break;
+    case KF_OP_TEST_ALERT:
+        in->result = KeTestAlertThread(m, s->mode);
+        break;
+    case KF_OP_SYSCALL_ENTER:
+        ke_syscall_enter(m, s->label);
+        break;
+    case KF_OP_SYSCALL_EXIT:
+        ke_syscall_exit(m);
+        break;
+    case KF_OP_REMOVE_APC:
+        in->result = KeRemoveQueueApc(m, s->ptr);
+        break;
+    case KF_OP_FLUSH_APC: {
+        KAPC *out[64];
+        int n = KeFlushQueueApc(m, m->running, s->mode, out, (int)G_N_ELEMENTS(out));
+        GString *names = g_string_new(NULL);
+        g_assert(n <= (int)G_N_ELEMENTS(out));
+        for (int i = 0; i < n; i++)
+            g_string_append_printf(names, "%s%s", i ? " " : "", out[i]->name);
+        in->result = n;
+        if (s->label)
+            kfake_log_add(fk, "%s:%s=[%s]@%" PRId64, m->running->header.name, s->label, names->str, m->now);
+        g_string_free(names, TRUE);
+        break;
+    }
     default:
         g_assert_not_reached();
     }
@@ -270,6 +304,71 @@ kf_expect(KFake *fk, KTHREAD *t, const KfStep *s, const KfScript *sc, size_t pc)
     g_test_message("FAIL: %s", msg);
     g_test_fail_printf("%s", msg);
     g_free(msg);
+}
+
+char *
+kfake_apc_list(const GQueue *list)
+{
+    GString *s = g_string_new(NULL);
+
+    for (GList *l = list->head; l; l = l->next) {
+        if (s->len)
+            g_string_append_c(s, ' ');
+        g_string_append(s, ((KAPC *)l->data)->name);
+    }
+    return g_string_free(s, FALSE);
+}
+
+static void
+kf_mismatch(GString *why, const char *what, int64_t got, int64_t want)
+{
+    if (got != want)
+        g_string_append_printf(why, " %s=%" PRId64 " (expected %" PRId64 ")", what, got, want);
+}
+
+static void
+kf_check_apc_state(KFake *fk, KTHREAD *cur, const KfStep *s, const KfScript *sc, size_t pc)
+{
+    KMACHINE *m = fk->m;
+    KTHREAD *t = s->ptr ? s->ptr : cur;
+    const KAPC_STATE *as = &t->apc_state;
+    GString *why = g_string_new(NULL);
+    char *kl = kfake_apc_list(&as->list[KernelMode]);
+    char *ul = kfake_apc_list(&as->list[UserMode]);
+
+    if (s->a >= 0)
+        kf_mismatch(why, "IRQL", m->running_cpu->irql, s->a);
+    kf_mismatch(why, "KAD", t->kernel_apc_disable, s->b);
+    kf_mismatch(why, "SAD", t->special_apc_disable, s->c);
+    kf_mismatch(why, "KAP", as->kernel_apc_pending, s->kap);
+    kf_mismatch(why, "UAP", as->user_apc_pending, s->uap);
+    kf_mismatch(why, "KAIP", as->kernel_apc_in_progress, s->kaip);
+    if (!s->ptr)
+        kf_mismatch(why, "mode", t->mode, s->mode);
+    if (g_strcmp0(kl, s->klist ? s->klist : "") != 0)
+        g_string_append_printf(why, " kernel list [%s] (expected [%s])", kl, s->klist ? s->klist : "");
+    if (g_strcmp0(ul, s->ulist ? s->ulist : "") != 0)
+        g_string_append_printf(why, " user list [%s] (expected [%s])", ul, s->ulist ? s->ulist : "");
+    if (why->len) {
+        fk->failures++;
+        char *msg = g_strdup_printf("%s step %zu on %s at t=%" PRId64 ", APC state of %s:%s", sc->name, pc,
+                                    cur->header.name, m->now, t->header.name, why->str);
+        g_test_message("FAIL: %s", msg);
+        g_test_fail_printf("%s", msg);
+        g_free(msg);
+    }
+    g_free(kl);
+    g_free(ul);
+    g_string_free(why, TRUE);
+}
+
+/* The delivery the top frame of t belongs to (an APC routine), or NULL. */
+static KfCall *
+kf_call_of(KFake *fk, KTHREAD *t)
+{
+    KFRAME *f = ke_top_frame(t);
+
+    return f ? g_hash_table_lookup(fk->calls, GINT_TO_POINTER(f->call)) : NULL;
 }
 
 static KRUN_RESULT
@@ -332,6 +431,21 @@ kf_resume(void *ctx, KTHREAD *t, KFRAME *f, int64_t *ret)
             kf_expect(fk, t, s, sc, in->pc);
             in->pc++;
             continue;
+        case KF_OP_CHECK_APC_STATE:
+            kf_check_apc_state(fk, t, s, sc, in->pc);
+            in->pc++;
+            continue;
+        case KF_OP_SET_NORMAL_CONTEXT:
+        case KF_OP_RECORD_CONTEXT: {
+            KfCall *call = kf_call_of(fk, t);
+            g_assert(call != NULL && "context step outside an APC routine");
+            if (s->op == KF_OP_SET_NORMAL_CONTEXT)
+                call->context = s->a;
+            else
+                kfake_log_add(fk, "%s:%s=%" PRId64 "@%" PRId64, t->header.name, s->label, call->context, m->now);
+            in->pc++;
+            continue;
+        }
         case KF_OP_CHECK:
             s->check(fk, m, t, s->data);
             in->pc++;
@@ -382,7 +496,12 @@ kf_call_begin(void *ctx, KAPC *apc)
     KFake *fk = ctx;
     int32_t id = ++fk->next_call;
 
-    g_hash_table_insert(fk->calls, GINT_TO_POINTER(id), apc);
+    KfCall *call = g_new0(KfCall, 1);
+    KfApc *fa = kf_apc_of(fk, apc->id);
+
+    call->apc = apc;
+    call->context = fa ? fa->context : 0;
+    g_hash_table_insert(fk->calls, GINT_TO_POINTER(id), call);
     return id;
 }
 
@@ -396,7 +515,7 @@ kfake_new(void)
     fk->scripts = g_ptr_array_new();
     fk->insts = g_ptr_array_new();
     fk->apcs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
-    fk->calls = g_hash_table_new(g_direct_hash, g_direct_equal);
+    fk->calls = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     fk->rows = g_array_new(FALSE, TRUE, sizeof(KfRow));
     fk->names = g_ptr_array_new_with_free_func(g_free);
     fk->apc_names = g_ptr_array_new_with_free_func(g_free);
@@ -443,7 +562,7 @@ kfake_machine(KFake *fk, const KCONFIG *cfg)
         cfg = &def;
     }
     KTRACE_SINK sink = { fk, kf_emit, kf_name };
-    KRUNNER runner = { fk, kf_resume, kf_release, kf_unref, kf_call_begin };
+    KRUNNER runner = { fk, kf_resume, kf_release, kf_unref, kf_call_begin, NULL };
     fk->m = ke_machine_new(cfg, sink, runner);
     return fk->m;
 }
@@ -501,6 +620,19 @@ kfake_thread(KFake *fk, const char *name, int priority, uint64_t affinity, sim_t
     return ke_thread_create(fk->m, &p);
 }
 
+KTHREAD *
+kfake_user_thread(KFake *fk, const char *name, int priority, uint64_t affinity, sim_time_t start_at, KCODE body)
+{
+    char *pname = g_strdup_printf("%s.p", name);
+    KTHREAD_PARAMS p = {
+        .name = name, .process = ke_process_create(fk->m, pname), .priority = priority, .affinity = affinity,
+        .system = false, .start_at = start_at, .body = body,
+    };
+
+    g_free(pname);
+    return ke_thread_create(fk->m, &p);
+}
+
 KDPC *
 kfake_dpc(KFake *fk, const char *name, KCODE routine)
 {
@@ -522,6 +654,15 @@ kfake_apc(KFake *fk, KTHREAD *t, KPROCESSOR_MODE mode, const char *name, KCODE k
     fa->rundown = rundown;
     g_hash_table_insert(fk->apcs, GINT_TO_POINTER(apc->id), fa);
     return apc;
+}
+
+void
+kfake_apc_set_context(KFake *fk, KAPC *apc, int64_t context)
+{
+    KfApc *fa = kf_apc_of(fk, apc->id);
+
+    g_assert(fa != NULL);
+    fa->context = context;
 }
 
 /* ---- observation ------------------------------------------------------------ */

@@ -76,6 +76,16 @@ typedef enum KF_OP {
     KF_OP_EXPECT,                   /* a = IRQL, b = KAD, c = SAD */
     KF_OP_CHECK,                    /* check(fk, m, t, data) */
     KF_OP_RETURN,                   /* a = result */
+    /* Additions for the APC tests (test_apc.c); see KF_CHECK_APC_STATE below. */
+    KF_OP_CHECK_APC_STATE,          /* ptr = KTHREAD* (NULL: current), a = IRQL (-1: skip), b = KAD, c = SAD,
+                                       kap/uap/kaip, klist/ulist, mode */
+    KF_OP_SET_NORMAL_CONTEXT,       /* in a KR: the call's NormalContext := a (A6, D3) */
+    KF_OP_RECORD_CONTEXT,           /* log "thread:label=<NormalContext of this call>@t" */
+    KF_OP_TEST_ALERT,               /* KeTestAlertThread(mode) on the current thread; logs the result */
+    KF_OP_SYSCALL_ENTER,            /* ke_syscall_enter(label): user mode -> kernel code */
+    KF_OP_SYSCALL_EXIT,             /* ke_syscall_exit: the return to user mode (D5-D7) */
+    KF_OP_REMOVE_APC,               /* KeRemoveQueueApc(ptr); logs the result */
+    KF_OP_FLUSH_APC,                /* KeFlushQueueApc(current thread, mode); logs "label=[names]" */
 } KF_OP;
 
 typedef struct KfStep {
@@ -91,6 +101,9 @@ typedef struct KfStep {
     const char *label;              /* NULL: the step logs nothing */
     KfCheckFn check;
     void *data;
+    /* KF_CHECK_APC_STATE */
+    int8_t kap, uap, kaip;
+    const char *klist, *ulist;      /* APC names of AS's kernel / user list, head first, space separated */
 } KfStep;
 
 /* One trace row as the sink received it (text copied, may be NULL). */
@@ -141,6 +154,38 @@ typedef struct KfRow {
 #define KF_CHECK(fn, data_)         { .op = KF_OP_CHECK, .check = (fn), .data = (data_) }
 #define KF_RETURN(code)             { .op = KF_OP_RETURN, .a = (code) }
 
+/*
+ * KF_CHECK_APC_STATE: the whole APC state of the thread running the step,
+ * kmtests-style: the CPU's IRQL, KernelApcDisable, SpecialApcDisable,
+ * ApcState.KernelApcPending / UserApcPending / KernelApcInProgress, the
+ * thread's current mode (KernelMode unless the _MODE variant), and the
+ * names of the APCs in ApcState's kernel and user lists, head first,
+ * separated by one space ("" = empty). A mismatch fails the current test
+ * (like KF_EXPECT) and names every differing field.
+ * KF_CHECK_APC_STATE_OF checks another thread (its IRQL is not checked).
+ */
+#define KF_CHECK_APC_STATE(irql, kad, sad, kap_, uap_, kaip_, kl, ul) \
+    { .op = KF_OP_CHECK_APC_STATE, .a = (irql), .b = (kad), .c = (sad), .kap = (kap_), .uap = (uap_), \
+      .kaip = (kaip_), .klist = (kl), .ulist = (ul), .mode = KernelMode }
+#define KF_CHECK_APC_STATE_MODE(mode_, irql, kad, sad, kap_, uap_, kaip_, kl, ul) \
+    { .op = KF_OP_CHECK_APC_STATE, .a = (irql), .b = (kad), .c = (sad), .kap = (kap_), .uap = (uap_), \
+      .kaip = (kaip_), .klist = (kl), .ulist = (ul), .mode = (mode_) }
+#define KF_CHECK_APC_STATE_OF(thread, kad, sad, kap_, uap_, kaip_, kl, ul) \
+    { .op = KF_OP_CHECK_APC_STATE, .ptr = (thread), .a = -1, .b = (kad), .c = (sad), .kap = (kap_), \
+      .uap = (uap_), .kaip = (kaip_), .klist = (kl), .ulist = (ul), .mode = KernelMode }
+/* In an APC's KernelRoutine: rewrite the call's NormalContext (D3). */
+#define KF_SET_NORMAL_CONTEXT(v)    { .op = KF_OP_SET_NORMAL_CONTEXT, .a = (v) }
+/* In an APC routine: log "thread:label=<NormalContext>@t". */
+#define KF_RECORD_CONTEXT(label_)   { .op = KF_OP_RECORD_CONTEXT, .label = (label_) }
+/* KeTestAlertThread(mode) (NtTestAlert's core, AL5). */
+#define KF_TEST_ALERT(mode_, label_) { .op = KF_OP_TEST_ALERT, .mode = (mode_), .label = (label_) }
+/* A system call of a user thread: enter (mode -> KernelMode) ... exit (D5-D7). */
+#define KF_SYSCALL_ENTER(name_)     { .op = KF_OP_SYSCALL_ENTER, .label = (name_) }
+#define KF_SYSCALL_EXIT()           { .op = KF_OP_SYSCALL_EXIT }
+#define KF_REMOVE_APC(apc, label_)  { .op = KF_OP_REMOVE_APC, .ptr = (apc), .label = (label_) }
+/* Logs the returned chain as "thread:label=[A B]@t" (names, in order). */
+#define KF_FLUSH_APC(mode_, label_) { .op = KF_OP_FLUSH_APC, .mode = (mode_), .label = (label_) }
+
 /* ---- the fake ----------------------------------------------------------- */
 
 /* A fake with an empty log and no machine. */
@@ -166,12 +211,21 @@ KCODE kfake_script(KFake *fk, const char *name, const KfStep *steps, size_t n);
 /* A kernel-mode (system) thread running `body`. affinity 0 = all CPUs. */
 KTHREAD *kfake_thread(KFake *fk, const char *name, int priority, uint64_t affinity, sim_time_t start_at,
                       KCODE body);
+/* A user-mode thread (system = FALSE) of a new process "<name>.p": its body
+ * starts in user mode after the first return to user mode. */
+KTHREAD *kfake_user_thread(KFake *fk, const char *name, int priority, uint64_t affinity, sim_time_t start_at,
+                           KCODE body);
 KDPC *kfake_dpc(KFake *fk, const char *name, KCODE routine);
 /* An APC for t whose routines are scripts: kr always, nr / rundown if their
  * ref is non-zero (nr.ref == 0: a special kernel APC). A KR script that ends
  * without KF_RETURN keeps the normal routine (as a Lua KR that leaves it). */
 KAPC *kfake_apc(KFake *fk, KTHREAD *t, KPROCESSOR_MODE mode, const char *name, KCODE kr, KCODE nr,
                 KCODE rundown);
+/* The NormalContext the APC's routines see (default 0); each delivery
+ * copies it (A6), a KR may rewrite the copy with KF_SET_NORMAL_CONTEXT. */
+void kfake_apc_set_context(KFake *fk, KAPC *apc, int64_t context);
+/* The APC names of a list, head first, separated by one space (g_free). */
+char *kfake_apc_list(const GQueue *list);
 
 /* ---- observation -------------------------------------------------------- */
 
