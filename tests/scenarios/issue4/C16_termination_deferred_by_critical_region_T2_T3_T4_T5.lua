@@ -1,5 +1,10 @@
 -- C16 - Termination while in a critical region is deferred
 -- (SEMANTICS.md 2, C16; rules T2, T3, T4, T5, I5, I8, R4, D4, A7).
+-- It also runs under win10 (T7: "Vista+/Win10 implement the same contract with
+-- different internals"; apcsim keeps the WRK exit APC there, and the contract
+-- below must hold word for word).
+-- args:
+-- args: --profile win10
 --
 -- Case: "CPU1: T1 (user thread) inside a system call at PASSIVE, KAD = -1, user APC
 -- U0 queued (undelivered). CPU0: T2 NtTerminateThread(T1, 7). Later T1 leaves the
