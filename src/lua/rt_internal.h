@@ -49,6 +49,7 @@ struct LuaRuntime {
     int ref_calls;                  /* registry: APC calls by id */
     int ref_cos;                    /* registry: coroutines by frame co ref */
     bool in_setup;
+    GArray *co_pool;                /* int32 refs (in ref_cos) of coroutines that returned: reused */
 };
 
 /* bindings.c */

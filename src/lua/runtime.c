@@ -309,7 +309,22 @@ static KRUN_RESULT rt_resume(void *ctx, KTHREAD *t, KFRAME *f, int64_t *ret)
     lua_State *L = rt->L;
     lua_State *co;
     int nargs = 0;
-    if (f->co == 0) {
+    if (f->co == 0 && rt->co_pool->len) {
+        /* a coroutine whose function returned is idle with an empty stack:
+         * it can start the next piece of code (no allocation, no GC) */
+        f->co = g_array_index(rt->co_pool, int32_t, rt->co_pool->len - 1);
+        g_array_set_size(rt->co_pool, rt->co_pool->len - 1);
+        lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_cos);
+        lua_rawgeti(L, -1, f->co);
+        co = lua_tothread(L, -1);
+        lua_pop(L, 2);
+        nargs = rt_push_entry(rt, co, t, f);
+        if (!lua_isfunction(co, -1 - nargs)) {
+            ke_fail(rt->m, StopScenarioError, "%s of %s is not a function", nt_routine_name(f->routine),
+                    t->header.name);
+            return KRUN_ERROR;
+        }
+    } else if (f->co == 0) {
         lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_cos);
         co = lua_newthread(L);
         lua_getfield(L, LUA_REGISTRYINDEX, "apcsim.frames");
@@ -392,6 +407,7 @@ static KRUN_RESULT rt_resume(void *ctx, KTHREAD *t, KFRAME *f, int64_t *ret)
         return KRUN_ERROR;
     }
     /* Returned. */
+    f->flag = 1;                    /* the coroutine is idle again: reusable */
     *ret = 0;
     if (f->routine == RtThreadBody && nres >= 1 && lua_isinteger(co, -nres))
         *ret = lua_tointeger(co, -nres);
@@ -413,6 +429,17 @@ static void rt_release(void *ctx, KFRAME *f)
     if (!f->co)
         return;
     lua_State *L = rt->L;
+    if (f->flag == 1) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_cos);
+        lua_rawgeti(L, -1, f->co);
+        lua_State *co = lua_tothread(L, -1);
+        lua_pop(L, 2);
+        if (co && lua_status(co) == LUA_OK && lua_gettop(co) == 0) {
+            g_array_append_val(rt->co_pool, f->co);
+            f->co = 0;
+            return;
+        }
+    }
     lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_cos);
     lua_getfield(L, LUA_REGISTRYINDEX, "apcsim.frames");
     lua_rawgeti(L, -2, f->co);
@@ -756,6 +783,7 @@ LuaRuntime *lua_runtime_new(const LuaRuntimeOptions *opt, char **err)
     rt_new_registry_table(L, &rt->ref_apcs);
     rt_new_registry_table(L, &rt->ref_calls);
     rt_new_registry_table(L, &rt->ref_cos);
+    rt->co_pool = g_array_new(FALSE, FALSE, sizeof(int32_t));
     luaL_newmetatable(L, "apcsim.handle");
     lua_pushcfunction(L, handle_index);
     lua_setfield(L, -2, "__index");
@@ -846,6 +874,8 @@ void lua_runtime_free(LuaRuntime *rt)
     ke_machine_free(rt->m);
     if (rt->L)
         lua_close(rt->L);
+    if (rt->co_pool)
+        g_array_free(rt->co_pool, TRUE);
     g_free(rt->scenario);
     g_free(rt->lua_dir);
     g_free(rt->expected_bugcheck);
