@@ -1,14 +1,20 @@
--- W6 matrix, row "Non-alertable, UserMode" x column "kernel APC (SK or NK)" (SEMANTICS.md 1.E W6; rules W6, W2, W3, I8, W4, K2).
+-- W6 matrix, column "kernel APC (SK or NK)", all four rows: Alertable/Non-alertable x KernelMode/UserMode (SEMANTICS.md 1.E W6; rules W6, W2, W3, I8, W4, K2).
+-- One scenario, run once per row (the --param lines below; mode and alertable pick the row).
+-- args: --param mode=KernelMode --param alertable=true
+-- args: --param mode=UserMode --param alertable=true
+-- args: --param mode=KernelMode --param alertable=false
+-- args: --param mode=UserMode --param alertable=false
 --
 -- Cell: "delivered, wait continues".
 -- Matrix conditions: object not signaled, WaitIrql = PASSIVE, CAD = 0, KAIP = FALSE.
 -- Set-up (1 CPU): user thread T1 makes a system call that waits on event E with
--- KeWaitForSingleObject(E, {mode = "UserMode", alertable = false}) - what
+-- KeWaitForSingleObject(E, {mode = MODE, alertable = ALERTABLE}) - what
 -- NtWaitForSingleObject does for a UserMode wait; a driver's wait inside a system call for
 -- a KernelMode one. The event arrives at 10 us; E is set at 50 us to end any wait that goes on.
 -- A wait satisfied by E returns STATUS_WAIT_0; apcsim names it STATUS_SUCCESS (same value),
 -- both names are accepted here (the name is checked in C03 and C23).
 -- A DPC inserts SK S1 at 10 us and NK N1 at 20 us (both columns of "SK or NK").
+local MODE, ALERTABLE = param("mode", "KernelMode"), param("alertable", true)
 machine { cpus = 1 }
 
 local log = {}
@@ -24,7 +30,7 @@ local inside                       -- T1's state right after the wait, still in 
 
 local function do_wait()
   return syscall("NtWaitForSingleObject", function()
-    local st = KeWaitForSingleObject(E, { mode = "UserMode", alertable = false })
+    local st = KeWaitForSingleObject(E, { mode = MODE, alertable = ALERTABLE })
     inside = state(T1)
     return st
   end)
