@@ -607,6 +607,34 @@ test_irql_apc_latch_is_per_cpu(void)
     kfake_free(fk);
 }
 
+/*
+ * The issue-4 bugchecks carry their NT codes. Expected values are copied from
+ * Debian's mingw-w64-common (include/bugcodes.h) and agree with JEDI's
+ * jwabugcodes.pas (fp-units-win): THREAD_TERMINATE_HELD_MUTEX is 0x4000008A.
+ */
+static void
+test_bugcheck_codes_are_nt_codes(void)
+{
+    static const struct { const char *name; uint32_t code; } nt[] = {
+        { "APC_INDEX_MISMATCH", 0x00000001 },
+        { "INVALID_PROCESS_ATTACH_ATTEMPT", 0x00000005 },
+        { "INVALID_PROCESS_DETACH_ATTEMPT", 0x00000006 },
+        { "IRQL_NOT_LESS_OR_EQUAL", 0x0000000A },
+        { "KERNEL_APC_PENDING_DURING_EXIT", 0x00000020 },
+        { "IRQL_GT_ZERO_AT_SYSTEM_SERVICE", 0x0000004A },
+        { "ATTEMPTED_SWITCH_FROM_DPC", 0x000000B8 },
+        { "MUTEX_ALREADY_OWNED", 0x000000BF },
+        { "IRQL_UNEXPECTED_VALUE", 0x000000C8 },
+        { "THREAD_TERMINATE_HELD_MUTEX", 0x4000008A },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(nt); i++) {
+        uint32_t code = 0;
+        g_assert_true(ke_bugcheck_code_from_name(nt[i].name, &code));
+        g_assert_cmphex(code, ==, nt[i].code);
+        g_assert_cmpstr(ke_bugcheck_name(nt[i].code), ==, nt[i].name);
+    }
+}
+
 static void
 test_irql_lower_to_higher_bugchecks(void)
 {
@@ -1734,6 +1762,7 @@ main(int argc, char **argv)
     g_test_add_func("/ke/irql/apc-latched-until-passive-R1-R3", test_irql_apc_latched_until_passive);
     g_test_add_func("/ke/irql/lower-in-two-steps-R1", test_irql_lower_in_two_steps);
     g_test_add_func("/ke/irql/apc-latch-is-per-cpu-R2-K2", test_irql_apc_latch_is_per_cpu);
+    g_test_add_func("/ke/bugcheck/nt-codes", test_bugcheck_codes_are_nt_codes);
     g_test_add_func("/ke/irql/lower-to-higher-bugchecks", test_irql_lower_to_higher_bugchecks);
     g_test_add_func("/ke/irql/raise-to-lower-bugchecks", test_irql_raise_to_lower_bugchecks);
     g_test_add_func("/ke/wait/any-first-satisfiable-W1", test_wait_any_first_satisfiable);

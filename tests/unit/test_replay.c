@@ -265,6 +265,14 @@ lr_call_begin(void *ctx, KAPC *apc)
     return lr->orig.call_begin(lr->orig.ctx, apc);
 }
 
+static const char *
+lr_where(void *ctx)
+{
+    LiveRun *lr = ctx;
+
+    return lr->orig.where ? lr->orig.where(lr->orig.ctx) : NULL;
+}
+
 /* The audit: at every row hook, live versus all rows up to seq. */
 static void
 lr_row_hook(void *ctx, KMACHINE *m, int64_t seq)
@@ -435,7 +443,7 @@ live_run(const char *scenario, guint which, const char *db, bool audit, LiveRun 
     lr->m = lua_runtime_machine(rt);
     lr->orig = lr->m->runner;
     g_assert_nonnull(lr->orig.resume);
-    lr->m->runner = (KRUNNER){ lr, lr_resume, lr_release, lr_unref, lr_call_begin };
+    lr->m->runner = (KRUNNER){ lr, lr_resume, lr_release, lr_unref, lr_call_begin, lr_where };
     if (g_getenv("APCSIM_CHECK_INVARIANTS") && *g_getenv("APCSIM_CHECK_INVARIANTS") == '1')
         lr->m->check_invariants = true;
     if (audit) {

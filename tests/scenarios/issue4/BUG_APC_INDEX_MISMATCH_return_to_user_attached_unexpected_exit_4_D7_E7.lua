@@ -3,6 +3,7 @@
 -- (SEMANTICS.md 1.C D7, 1.G E7; API exit status 4).
 -- expect-exit: 4
 -- expect-stderr: APC_INDEX_MISMATCH
+-- expect-stderr: APC_INDEX_MISMATCH (1)
 machine { cpus = 1 }
 local P2 = process { name = "P2" }
 thread { name = "T1", body = function()

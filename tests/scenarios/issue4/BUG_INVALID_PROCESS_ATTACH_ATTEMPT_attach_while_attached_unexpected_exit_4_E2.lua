@@ -5,6 +5,7 @@
 -- KeAttachProcess (which never nests).
 -- expect-exit: 4
 -- expect-stderr: INVALID_PROCESS_ATTACH_ATTEMPT
+-- expect-stderr: INVALID_PROCESS_ATTACH_ATTEMPT (5)
 machine { cpus = 1 }
 local P2 = process { name = "P2" }
 local P3 = process { name = "P3" }

@@ -6,6 +6,7 @@
 -- args: --profile reactos
 -- expect-exit: 4
 -- expect-stderr: IRQL_UNEXPECTED_VALUE
+-- expect-stderr: IRQL_UNEXPECTED_VALUE (c8)
 machine { cpus = 1 }
 local T1
 T1 = thread { name = "T1", system = true, body = function()

@@ -4,6 +4,7 @@
 -- T5: "bugcheck KERNEL_APC_PENDING_DURING_EXIT if CAD != 0".
 -- expect-exit: 4
 -- expect-stderr: KERNEL_APC_PENDING_DURING_EXIT
+-- expect-stderr: KERNEL_APC_PENDING_DURING_EXIT (20)
 machine { cpus = 1 }
 thread { name = "T1", system = true, body = function()
   KeEnterGuardedRegion()

@@ -3,6 +3,7 @@
 -- KMUTEX, has balanced the implicit critical region (KAD 0) and its body returns.
 -- expect-exit: 4
 -- expect-stderr: THREAD_TERMINATE_HELD_MUTEX
+-- expect-stderr: THREAD_TERMINATE_HELD_MUTEX (4000008a)
 machine { cpus = 1 }
 local mx = mutex { name = "mx" }
 thread { name = "T1", system = true, body = function()

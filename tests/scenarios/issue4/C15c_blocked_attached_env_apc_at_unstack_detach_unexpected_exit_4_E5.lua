@@ -6,6 +6,7 @@
 -- INVALID_PROCESS_DETACH_ATTEMPT (0x6)."
 -- expect-exit: 4
 -- expect-stderr: INVALID_PROCESS_DETACH_ATTEMPT
+-- expect-stderr: INVALID_PROCESS_DETACH_ATTEMPT (6)
 machine { cpus = 2 }
 
 local P2 = process { name = "P2" }
