@@ -155,6 +155,10 @@ for p in "journal_mode = MEMORY" "synchronous = OFF" "locking_mode = EXCLUSIVE" 
     grep -q "PRAGMA $p" src/trace/store.c ||
         echo "run_bench.sh: warning: src/trace/store.c no longer sets PRAGMA $p; bench/sqlite_limit.c does" >&2
 done
+grep -q "SQLITE_OPEN_NOMUTEX" src/trace/store.c ||
+    echo "run_bench.sh: warning: src/trace/store.c no longer opens with SQLITE_OPEN_NOMUTEX; bench/sqlite_limit.c does" >&2
+grep -q "SQLITE_CONFIG_MEMSTATUS, 0" src/main.c ||
+    echo "run_bench.sh: warning: src/main.c no longer turns SQLITE_CONFIG_MEMSTATUS off; bench/sqlite_limit.c does" >&2
 
 echo "run_bench.sh: storm C=$CPUS T=$THREADS N=$APCS dpc_period=$PERIOD burst=$BURST seed=$SEED" \
      "crit=$CRIT attach=$ATTACH" >&2

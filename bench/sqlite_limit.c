@@ -3,6 +3,8 @@
  * loop can load rows of apcsim's `event` table, with what src/trace/store.c
  * does and nothing else:
  *
+ *   - the same library set-up (SQLITE_CONFIG_MEMSTATUS off) and open flags
+ *     (SQLITE_OPEN_NOMUTEX);
  *   - the same file set-up: PRAGMA journal_mode = MEMORY, synchronous = OFF,
  *     locking_mode = EXCLUSIVE, cache_size = -16384 (+ application_id and
  *     user_version), the same CREATE TABLE event(...);
@@ -123,6 +125,8 @@ int main(int argc, char **argv)
     int64_t n = -1;
     int batch = 10000, mark_kind = -1;
 
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);     /* as src/main.c */
+
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)
             from = argv[++i];
@@ -168,7 +172,7 @@ int main(int argc, char **argv)
     sqlite3_stmt *ins;
     char sql[512];
 
-    if (sqlite3_open_v2(out, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+    if (sqlite3_open_v2(out, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
         die(db, out);
     exec(db, "PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;"
              " PRAGMA locking_mode = EXCLUSIVE; PRAGMA cache_size = -16384;"

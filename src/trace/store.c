@@ -27,6 +27,18 @@
  * complete trace. A stale temporary file of a dead process with our pid is
  * removed at open.
  *
+ * The writer thread: the simulation and SQLite each keep one core busy, so
+ * the sink only copies each row (text included) into a batch of
+ * STORE_BATCH_ITEMS and hands full batches to a writer thread, which binds,
+ * inserts, commits and writes the replay checkpoints exactly as a
+ * synchronous store would, in the same order; the file is the same byte for
+ * byte. At most STORE_BATCHES batches exist: a simulation that outruns
+ * SQLite waits for a free one. Every call other than the sink's (meta,
+ * error, rows, finish, abandon) first drains the queue and joins the writer;
+ * from then on the store is synchronous again. The writer thread blocks
+ * every signal, so SIGINT/SIGTERM still reach the simulation's thread.
+ * APCSIM_TRACE_THREAD=0 in the environment writes synchronously (no thread).
+ *
  * Errors: the first SQLite error (disk full, a write error from
  * RLIMIT_FSIZE, ...) is kept in ts->error and the sink stops writing; the
  * run goes on and ends as usual, and finish then fails (removing the
@@ -37,6 +49,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
@@ -46,6 +60,22 @@ G_DEFINE_QUARK(apcsim-trace-error-quark, trace_error)
 /* The name tables, in the order of TraceStore.ins_name. */
 static const char *const name_tables[] = { "thread", "object", "process", "apc" };
 #define N_NAME_TABLES ((int)G_N_ELEMENTS(name_tables))
+
+/* One row handed to the writer: an event or a name (text in the batch's arena). */
+typedef struct {
+    KTRACE_RECORD rec;          /* rec.text is NULL here; see text_off */
+    int32_t text_off;           /* offset of the text in StoreBatch.text, or -1 */
+    int16_t name_table;         /* -1: an event; else a name row (id in rec.obj) */
+} StoreItem;
+
+#define STORE_BATCH_ITEMS 8192
+#define STORE_BATCHES 4
+
+typedef struct {
+    StoreItem items[STORE_BATCH_ITEMS];
+    int n;
+    GString *text;
+} StoreBatch;
 
 /*
  * Invariants: rows = the seq of the last row written = committed + batch;
@@ -65,6 +95,16 @@ struct TraceStore {
     int batch;                      /* rows in the open transaction */
     GError *error;                  /* the first write error; the sink is off after it */
     ReplayCheckpointer *checkpoints; /* replay state saved every so many rows (replay.c) */
+    /* The writer thread (NULL: synchronous). The simulation's thread owns
+     * cur; full and empty are shared under lock. */
+    GThread *writer;
+    GMutex lock;
+    GCond cond;
+    GQueue full;                    /* batches waiting for the writer, oldest first */
+    GQueue empty;                   /* batches free for the sink */
+    bool closing;                   /* no more batches: the writer exits when full is empty */
+    StoreBatch *cur;                /* the batch the sink is filling */
+    gint failed;                    /* atomic: the writer met an error (the sink stops copying) */
 };
 
 /* Record the first error: what failed and SQLite's (and the OS's) reason.
@@ -150,13 +190,12 @@ bind_id(sqlite3_stmt *st, int i, int32_t v)
         sqlite3_bind_int(st, i, v);
 }
 
+/* Insert one event row (and any replay checkpoint it completes). */
 static void
-store_emit(void *ctx, const KTRACE_RECORD *rec)
+store_write_event(TraceStore *ts, const KTRACE_RECORD *rec)
 {
-    TraceStore *ts = ctx;
     sqlite3_stmt *st = ts->ins_event;
 
-    g_assert(rec->kind >= 0 && rec->kind < TR__COUNT);
     if (ts->error)
         return;
 
@@ -194,6 +233,173 @@ store_emit(void *ctx, const KTRACE_RECORD *rec)
 }
 
 static void
+store_write_name(TraceStore *ts, int i, int32_t id, const char *name)
+{
+    if (ts->error)
+        return;
+    sqlite3_bind_int(ts->ins_name[i], 1, id);
+    if (name)
+        sqlite3_bind_text(ts->ins_name[i], 2, name, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(ts->ins_name[i], 2);
+    store_step(ts, ts->ins_name[i], "name row");
+}
+
+/* Write every row of a batch; empties it. Runs on the writer thread. */
+static void
+store_write_batch(TraceStore *ts, StoreBatch *b)
+{
+    for (int i = 0; i < b->n; i++) {
+        StoreItem *it = &b->items[i];
+
+        it->rec.text = it->text_off >= 0 ? b->text->str + it->text_off : NULL;
+        if (it->name_table < 0)
+            store_write_event(ts, &it->rec);
+        else
+            store_write_name(ts, it->name_table, it->rec.obj, it->rec.text);
+    }
+    if (ts->error)
+        g_atomic_int_set(&ts->failed, 1);
+    b->n = 0;
+    g_string_truncate(b->text, 0);
+}
+
+static gpointer
+store_writer_main(gpointer data)
+{
+    TraceStore *ts = data;
+
+    g_mutex_lock(&ts->lock);
+    for (;;) {
+        StoreBatch *b = g_queue_pop_head(&ts->full);
+
+        if (!b) {
+            if (ts->closing)
+                break;
+            g_cond_wait(&ts->cond, &ts->lock);
+            continue;
+        }
+        g_mutex_unlock(&ts->lock);
+        store_write_batch(ts, b);
+        g_mutex_lock(&ts->lock);
+        g_queue_push_tail(&ts->empty, b);
+        g_cond_broadcast(&ts->cond);
+    }
+    g_mutex_unlock(&ts->lock);
+    return NULL;
+}
+
+/* Start the writer thread (with every signal blocked in it). Falls back to
+ * synchronous writes if the thread cannot be created. */
+static void
+store_start_writer(TraceStore *ts)
+{
+    const char *env = g_getenv("APCSIM_TRACE_THREAD");
+    sigset_t all, old;
+
+    if (env && strcmp(env, "0") == 0)
+        return;
+    g_mutex_init(&ts->lock);
+    g_cond_init(&ts->cond);
+    for (int i = 0; i < STORE_BATCHES; i++) {
+        StoreBatch *b = g_new(StoreBatch, 1);
+
+        b->n = 0;
+        b->text = g_string_sized_new(256);
+        g_queue_push_tail(&ts->empty, b);
+    }
+    ts->cur = g_queue_pop_head(&ts->empty);
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    ts->writer = g_thread_try_new("trace-writer", store_writer_main, ts, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (!ts->writer) {
+        /* no thread: write synchronously */
+        g_queue_push_tail(&ts->empty, ts->cur);
+        ts->cur = NULL;
+    }
+}
+
+/* Hand the sink's batch to the writer and take an empty one (waits for one). */
+static void
+store_submit(TraceStore *ts)
+{
+    g_mutex_lock(&ts->lock);
+    g_queue_push_tail(&ts->full, ts->cur);
+    g_cond_broadcast(&ts->cond);
+    while (g_queue_is_empty(&ts->empty))
+        g_cond_wait(&ts->cond, &ts->lock);
+    ts->cur = g_queue_pop_head(&ts->empty);
+    g_mutex_unlock(&ts->lock);
+}
+
+/* Drain the queue and join the writer: afterwards the store is synchronous
+ * and ts->error, ts->rows are final for what was emitted. */
+static void
+store_join(TraceStore *ts)
+{
+    StoreBatch *b;
+
+    if (ts->writer) {
+        g_mutex_lock(&ts->lock);
+        if (ts->cur->n)
+            g_queue_push_tail(&ts->full, ts->cur);
+        else
+            g_queue_push_tail(&ts->empty, ts->cur);
+        ts->cur = NULL;
+        ts->closing = true;
+        g_cond_broadcast(&ts->cond);
+        g_mutex_unlock(&ts->lock);
+        g_thread_join(ts->writer);
+        ts->writer = NULL;
+        g_mutex_clear(&ts->lock);
+        g_cond_clear(&ts->cond);
+    }
+    while ((b = g_queue_pop_head(&ts->empty)) != NULL) {
+        g_string_free(b->text, TRUE);
+        g_free(b);
+    }
+}
+
+/* Queue one item; returns it for the caller to fill (NULL: write directly). */
+static StoreItem *
+store_queue_item(TraceStore *ts, const char *text)
+{
+    StoreBatch *b = ts->cur;
+
+    if (b->n == STORE_BATCH_ITEMS)
+        store_submit(ts), b = ts->cur;
+    StoreItem *it = &b->items[b->n++];
+
+    it->text_off = -1;
+    if (text) {
+        it->text_off = (int32_t)b->text->len;
+        g_string_append_len(b->text, text, (gssize)strlen(text) + 1);
+    }
+    return it;
+}
+
+/* The sink's emit: copy the row for the writer (or write it now). */
+static void
+store_emit(void *ctx, const KTRACE_RECORD *rec)
+{
+    TraceStore *ts = ctx;
+
+    g_assert(rec->kind >= 0 && rec->kind < TR__COUNT);
+    if (!ts->writer) {
+        store_write_event(ts, rec);
+        return;
+    }
+    if (g_atomic_int_get(&ts->failed))
+        return;
+    StoreItem *it = store_queue_item(ts, rec->text);
+
+    it->rec = *rec;
+    it->rec.text = NULL;
+    it->name_table = -1;
+}
+
+static void
 store_name(void *ctx, const char *what, int32_t id, const char *name)
 {
     TraceStore *ts = ctx;
@@ -203,14 +409,17 @@ store_name(void *ctx, const char *what, int32_t id, const char *name)
         if (strcmp(what, name_tables[i]) == 0)
             break;
     g_return_if_fail(i < N_NAME_TABLES);
-    if (ts->error)
+    if (!ts->writer) {
+        store_write_name(ts, i, id, name);
         return;
-    sqlite3_bind_int(ts->ins_name[i], 1, id);
-    if (name)
-        sqlite3_bind_text(ts->ins_name[i], 2, name, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(ts->ins_name[i], 2);
-    store_step(ts, ts->ins_name[i], "name row");
+    }
+    if (g_atomic_int_get(&ts->failed))
+        return;
+    StoreItem *it = store_queue_item(ts, name);
+
+    memset(&it->rec, 0, sizeof it->rec);
+    it->rec.obj = id;
+    it->name_table = (int16_t)i;
 }
 
 /* Finalize the statements and close the database (records a close error). */
@@ -240,6 +449,7 @@ store_close_db(TraceStore *ts)
 static void
 store_free(TraceStore *ts)
 {
+    store_join(ts);
     g_clear_error(&ts->error);
     replay_checkpointer_free(ts->checkpoints);
     g_free(ts->final_path);
@@ -357,6 +567,7 @@ trace_store_open(const char *final_path, GError **err)
         store_discard(ts);
         return NULL;
     }
+    store_start_writer(ts);
     return ts;
 }
 
@@ -376,6 +587,7 @@ trace_store_meta(TraceStore *ts, const char *key, const char *value)
 {
     g_return_if_fail(ts != NULL && key != NULL);
     g_return_if_fail(!meta_key_reserved(key));
+    store_join(ts);
     store_put_meta(ts, key, value);
 }
 
@@ -388,15 +600,17 @@ trace_store_sink(TraceStore *ts)
 }
 
 const GError *
-trace_store_error(const TraceStore *ts)
+trace_store_error(TraceStore *ts)
 {
+    store_join(ts);
     return ts->error;
 }
 
 /* Rows written so far (not counting any that failed after an error). */
 gint64
-trace_store_rows(const TraceStore *ts)
+trace_store_rows(TraceStore *ts)
 {
+    store_join(ts);
     return ts->rows;
 }
 
@@ -417,6 +631,7 @@ trace_store_finish(TraceStore *ts, GError **err)
 {
     g_return_val_if_fail(ts != NULL, false);
 
+    store_join(ts);
     if (!ts->error)
         store_seal(ts, true);
     store_close_db(ts);
@@ -452,6 +667,7 @@ trace_store_abandon(TraceStore *ts, char **partial_path, GError **err)
 
     char *partial = g_strconcat(ts->final_path, ".partial", NULL);
 
+    store_join(ts);
     if (!ts->error)
         store_seal(ts, false);
     if (ts->error && ts->db) {

@@ -52,8 +52,10 @@ void trace_store_meta(TraceStore *ts, const char *key, const char *value);
 KTRACE_SINK trace_store_sink(TraceStore *ts);
 
 /* First error the sink met (disk full, ...), or NULL. The sink stops writing
- * after an error; the run should end and call trace_store_abandon. */
-const GError *trace_store_error(const TraceStore *ts);
+ * after an error; the run should end and call trace_store_abandon. Waits for
+ * the writer thread to write every row emitted so far and ends it (call it
+ * after the run, not per row). */
+const GError *trace_store_error(TraceStore *ts);
 
 /* Complete the trace: meta complete=1, end rows flushed, commit, then rename
  * onto final_path (replacing an older file). Frees ts. Returns false and
@@ -65,8 +67,9 @@ bool trace_store_finish(TraceStore *ts, GError **err);
  * partial path to *partial_path (g_free it) if non-NULL. */
 bool trace_store_abandon(TraceStore *ts, char **partial_path, GError **err);
 
-/* Number of event rows emitted so far. */
-gint64 trace_store_rows(const TraceStore *ts);
+/* Number of event rows written so far (waits for the writer thread and ends
+ * it, as trace_store_error does). */
+gint64 trace_store_rows(TraceStore *ts);
 
 /* The temporary file the trace is written to until finish/abandon:
  * "<final_path>.tmp-<pid>", in the directory of final_path. Valid until
