@@ -22,7 +22,7 @@ DEBS    := $(shell grep -v '^\#' .ci/packages.txt)
 ifneq ($(SAN),)
   BUILD := build-san
   OPT   := -O1
-  SANFLAGS := -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+  SANFLAGS := -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all -DAPCSIM_SANITIZE
 endif
 
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

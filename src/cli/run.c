@@ -153,6 +153,7 @@ int cmd_run(int argc, char **argv)
     if (!cli_parse_params(params, &ptab, "run"))
         return EXIT_USAGE;
     rq.params = ptab;
+    rq.exiting = true;
     int code = cli_simulate(&rq, NULL);
     g_hash_table_unref(ptab);
     return code;

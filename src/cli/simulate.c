@@ -333,7 +333,10 @@ int cli_simulate(const RunRequest *rq, char **trace_path)
     if (msglen)
         fputs(msgbuf, out_err);
     free(msgbuf);
-    lua_runtime_free(rt);
+#ifndef APCSIM_SANITIZE
+    if (!rq->exiting)
+#endif
+        lua_runtime_free(rt);
     g_free(db_path);
     if (trace_path)
         *trace_path = final_path;

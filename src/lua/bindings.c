@@ -858,22 +858,21 @@ static int l_KeInitializeApc(lua_State *L)
     apc->lua_record = true;
     /* The scenario side of the APC: routines and context (A1-A3). */
     lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_apcs);
-    lua_createtable(L, 0, 6);
+    int recs = lua_gettop(L);
     lua_getfield(L, 1, "kernel_routine");
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
         lua_pushcfunction(L, l_noop);
     }
-    lua_setfield(L, -2, "kernel_routine");
+    lua_rawseti(L, recs, RT_APC_SLOT(apc->id, RT_APC_KR));
     lua_getfield(L, 1, "normal_routine");
-    lua_setfield(L, -2, "normal_routine");
+    lua_rawseti(L, recs, RT_APC_SLOT(apc->id, RT_APC_NR));
     lua_getfield(L, 1, "rundown_routine");
-    lua_setfield(L, -2, "rundown_routine");
+    lua_rawseti(L, recs, RT_APC_SLOT(apc->id, RT_APC_RR));
     if (has_nr) {       /* A2: a special APC's context is NULL */
         lua_getfield(L, 1, "context");
-        lua_setfield(L, -2, "context");
+        lua_rawseti(L, recs, RT_APC_SLOT(apc->id, RT_APC_CTX));
     }
-    lua_rawseti(L, -2, apc->id);
     lua_pop(L, 1);
     rt_push_handle(L, H_APC, apc->id);
     return 1;
@@ -889,12 +888,11 @@ static int l_KeInsertQueueApc(lua_State *L)
     if (ok) {
         /* A5: the system arguments are written only by a successful insertion. */
         lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_apcs);
-        lua_rawgeti(L, -1, apc->id);
         lua_pushvalue(L, 2);
-        lua_setfield(L, -2, "arg1");
+        lua_rawseti(L, -2, RT_APC_SLOT(apc->id, RT_APC_ARG1));
         lua_pushvalue(L, 3);
-        lua_setfield(L, -2, "arg2");
-        lua_pop(L, 2);
+        lua_rawseti(L, -2, RT_APC_SLOT(apc->id, RT_APC_ARG2));
+        lua_pop(L, 1);
     }
     return rt_finish(L, ok, k_bool);
 }
@@ -1010,16 +1008,15 @@ static int l_irp(lua_State *L)
     int h = lua_gettop(L);
     /* the completion routine is called (dwErrorCode, dwNumberOfBytesTransfered, irp) */
     lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_apcs);
-    lua_createtable(L, 0, 4);
+    int32_t id = irp->apc->id;
     lua_getfield(L, 1, "completion");
-    lua_setfield(L, -2, "normal_routine");
+    lua_rawseti(L, -2, RT_APC_SLOT(id, RT_APC_NR));
     lua_pushinteger(L, 0);
-    lua_setfield(L, -2, "context");
+    lua_rawseti(L, -2, RT_APC_SLOT(id, RT_APC_CTX));
     lua_pushinteger(L, 0);
-    lua_setfield(L, -2, "arg1");
+    lua_rawseti(L, -2, RT_APC_SLOT(id, RT_APC_ARG1));
     lua_pushvalue(L, h);
-    lua_setfield(L, -2, "arg2");
-    lua_rawseti(L, -2, irp->apc->id);
+    lua_rawseti(L, -2, RT_APC_SLOT(id, RT_APC_ARG2));
     lua_pop(L, 1);
     return 1;
 }

@@ -44,13 +44,21 @@ struct LuaRuntime {
     lua_State *current_co;          /* the coroutine being resumed */
     int32_t next_call;
     char *expected_bugcheck;
-    int ref_handles;                /* registry: handles[kind*2^24+id] */
-    int ref_apcs;                   /* registry: apc records by id */
+    int ref_handles;                /* registry: handles[kind][id] (ids are dense: array parts) */
+    int ref_apcs;                   /* registry: apc records, flat: slot RT_APC_SLOT(id, k) */
     int ref_calls;                  /* registry: APC calls by id */
     int ref_cos;                    /* registry: coroutines by frame co ref */
     bool in_setup;
     GArray *co_pool;                /* int32 refs (in ref_cos) of coroutines that returned: reused */
 };
+
+/*
+ * The scenario side of an APC (A1-A3, A5): its routines, context and system
+ * arguments, kept flat in the registry table ref_apcs (no table per APC):
+ * value k of APC id is at index RT_APC_SLOT(id, k).
+ */
+enum { RT_APC_KR = 1, RT_APC_NR, RT_APC_RR, RT_APC_CTX, RT_APC_ARG1, RT_APC_ARG2, RT_APC_NSLOTS = RT_APC_ARG2 };
+#define RT_APC_SLOT(id, k) ((lua_Integer)((id) - 1) * RT_APC_NSLOTS + (k))
 
 /* bindings.c */
 void rt_register_bindings(LuaRuntime *rt);

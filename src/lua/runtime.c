@@ -197,7 +197,14 @@ void rt_push_handle(lua_State *L, int kind, int32_t id)
 {
     LuaRuntime *rt = rt_get(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_handles);
-    lua_Integer key = (lua_Integer)kind << 32 | (uint32_t)id;
+    if (lua_rawgeti(L, -1, kind) != LUA_TTABLE) {     /* handles of this kind, by id */
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, -3, kind);
+    }
+    lua_remove(L, -2);
+    lua_Integer key = id;
     if (lua_rawgeti(L, -1, key) == LUA_TUSERDATA) {
         lua_remove(L, -2);
         return;
@@ -287,14 +294,13 @@ static int rt_push_entry(LuaRuntime *rt, lua_State *co, KTHREAD *t, KFRAME *f)
         return 3;
     case RtRundownRoutine:
         lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_apcs);
-        if (lua_rawgeti(L, -1, f->owner_id) != LUA_TTABLE) {
+        if (lua_rawgeti(L, -1, RT_APC_SLOT(f->owner_id, RT_APC_RR)) == LUA_TNIL) {
             lua_pop(L, 2);
             lua_pushnil(co);
             return 0;
         }
-        lua_getfield(L, -1, "rundown_routine");
         lua_xmove(L, co, 1);
-        lua_pop(L, 2);
+        lua_pop(L, 1);
         rt_push_handle(co, H_APC, f->owner_id);
         return 1;
     default:
@@ -469,15 +475,19 @@ static int32_t rt_call_begin(void *ctx, KAPC *apc)
     lua_State *L = rt->L;
     int32_t id = ++rt->next_call;
     lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_calls);
-    lua_createtable(L, 0, 6);
+    lua_createtable(L, 0, 5);
     lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_apcs);
-    lua_rawgeti(L, -1, apc->id);
-    static const char *const fields[] = { "kernel_routine", "normal_routine", "context", "arg1", "arg2" };
+    static const struct { int slot; const char *field; } fields[] = {
+        { RT_APC_KR, "kernel_routine" }, { RT_APC_NR, "normal_routine" }, { RT_APC_CTX, "context" },
+        { RT_APC_ARG1, "arg1" }, { RT_APC_ARG2, "arg2" },
+    };
     for (size_t i = 0; i < G_N_ELEMENTS(fields); i++) {
-        lua_getfield(L, -1, fields[i]);
-        lua_setfield(L, -4, fields[i]);
+        if (lua_rawgeti(L, -1, RT_APC_SLOT(apc->id, fields[i].slot)) == LUA_TNIL)
+            lua_pop(L, 1);                  /* nil: nothing to copy (the table has no such key) */
+        else
+            lua_setfield(L, -3, fields[i].field);
     }
-    lua_pop(L, 2);
+    lua_pop(L, 1);
     lua_rawseti(L, -2, id);
     lua_pop(L, 1);
     return id;
