@@ -317,7 +317,7 @@ static void ki_call_begin(KMACHINE *m, KAPC *apc, KAPC_CALL *call)
     call->normal_context = apc->normal_context;
     call->system_argument2 = apc->system_argument2;
     call->apc_mode = apc->apc_mode;
-    if (apc->lua_record && m->runner.call_begin)
+    if (apc->runner_rec > 0 && m->runner.call_begin)
         call->id = m->runner.call_begin(m->runner.ctx, apc);
 }
 

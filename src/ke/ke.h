@@ -191,7 +191,8 @@ struct KAPC {
     bool inserted;                  /* A5 */
     bool special_user;              /* SU1 (win10) */
     bool freed;                     /* the scenario's handle is stale */
-    bool lua_record;                /* the runner holds its routines/context (call_begin) */
+    int32_t runner_rec;             /* > 0: the runner's record of its routines/context (call_begin);
+                                     * numbered densely by the runner; 0: none */
     void *owner;                    /* built-in APCs: the KIRP, ... */
     int64_t normal_context;         /* for built-in APCs: exit status, IRP id... */
     int64_t system_argument2;       /* built-in APCs: phase markers (T3) */

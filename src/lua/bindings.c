@@ -855,7 +855,8 @@ static int l_KeInitializeApc(lua_State *L)
         name = namebuf;
     }
     KAPC *apc = KeInitializeApc(rt->m, t, (KAPC_ENVIRONMENT)env, mode, has_nr, has_rr, name);
-    apc->lua_record = true;
+    apc->runner_rec = ++rt->next_rec;
+    int32_t rec = apc->runner_rec;
     /* The scenario side of the APC: routines and context (A1-A3). */
     lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_apcs);
     int recs = lua_gettop(L);
@@ -864,15 +865,20 @@ static int l_KeInitializeApc(lua_State *L)
         lua_pop(L, 1);
         lua_pushcfunction(L, l_noop);
     }
-    lua_rawseti(L, recs, RT_APC_SLOT(apc->id, RT_APC_KR));
+    rt_apc_set(L, recs, rec, RT_APC_KR);
     lua_getfield(L, 1, "normal_routine");
-    lua_rawseti(L, recs, RT_APC_SLOT(apc->id, RT_APC_NR));
+    rt_apc_set(L, recs, rec, RT_APC_NR);
     lua_getfield(L, 1, "rundown_routine");
-    lua_rawseti(L, recs, RT_APC_SLOT(apc->id, RT_APC_RR));
-    if (has_nr) {       /* A2: a special APC's context is NULL */
+    rt_apc_set(L, recs, rec, RT_APC_RR);
+    if (has_nr)         /* A2: a special APC's context is NULL */
         lua_getfield(L, 1, "context");
-        lua_rawseti(L, recs, RT_APC_SLOT(apc->id, RT_APC_CTX));
-    }
+    else
+        lua_pushnil(L);
+    rt_apc_set(L, recs, rec, RT_APC_CTX);
+    lua_pushnil(L);     /* A5: no system arguments before an insertion */
+    rt_apc_set(L, recs, rec, RT_APC_ARG1);
+    lua_pushnil(L);
+    rt_apc_set(L, recs, rec, RT_APC_ARG2);
     lua_pop(L, 1);
     rt_push_handle(L, H_APC, apc->id);
     return 1;
@@ -889,9 +895,9 @@ static int l_KeInsertQueueApc(lua_State *L)
         /* A5: the system arguments are written only by a successful insertion. */
         lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_apcs);
         lua_pushvalue(L, 2);
-        lua_rawseti(L, -2, RT_APC_SLOT(apc->id, RT_APC_ARG1));
+        rt_apc_set(L, -2, apc->runner_rec, RT_APC_ARG1);
         lua_pushvalue(L, 3);
-        lua_rawseti(L, -2, RT_APC_SLOT(apc->id, RT_APC_ARG2));
+        rt_apc_set(L, -2, apc->runner_rec, RT_APC_ARG2);
         lua_pop(L, 1);
     }
     return rt_finish(L, ok, k_bool);
@@ -1003,20 +1009,24 @@ static int l_irp(lua_State *L)
         name = namebuf;
     }
     KIRP *irp = ke_irp_create(m, name, t, e, has_completion, (KAPC_ENVIRONMENT)env);
-    irp->apc->lua_record = true;
+    irp->apc->runner_rec = ++rt->next_rec;
     rt_push_handle(L, H_IRP, irp->id);
     int h = lua_gettop(L);
     /* the completion routine is called (dwErrorCode, dwNumberOfBytesTransfered, irp) */
     lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_apcs);
-    int32_t id = irp->apc->id;
+    int32_t id = irp->apc->runner_rec;
+    lua_pushnil(L);
+    rt_apc_set(L, -2, id, RT_APC_KR);
     lua_getfield(L, 1, "completion");
-    lua_rawseti(L, -2, RT_APC_SLOT(id, RT_APC_NR));
+    rt_apc_set(L, -2, id, RT_APC_NR);
+    lua_pushnil(L);
+    rt_apc_set(L, -2, id, RT_APC_RR);
     lua_pushinteger(L, 0);
-    lua_rawseti(L, -2, RT_APC_SLOT(id, RT_APC_CTX));
+    rt_apc_set(L, -2, id, RT_APC_CTX);
     lua_pushinteger(L, 0);
-    lua_rawseti(L, -2, RT_APC_SLOT(id, RT_APC_ARG1));
+    rt_apc_set(L, -2, id, RT_APC_ARG1);
     lua_pushvalue(L, h);
-    lua_rawseti(L, -2, RT_APC_SLOT(id, RT_APC_ARG2));
+    rt_apc_set(L, -2, id, RT_APC_ARG2);
     lua_pop(L, 1);
     return 1;
 }

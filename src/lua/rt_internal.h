@@ -43,6 +43,7 @@ struct LuaRuntime {
     int yield_kind;
     lua_State *current_co;          /* the coroutine being resumed */
     int32_t next_call;
+    int32_t next_rec;               /* the last APC record number (KAPC.runner_rec) */
     char *expected_bugcheck;
     int ref_handles;                /* registry: handles[kind][id] (ids are dense: array parts) */
     int ref_apcs;                   /* registry: apc records, flat: slot RT_APC_SLOT(id, k) */
@@ -50,15 +51,24 @@ struct LuaRuntime {
     int ref_cos;                    /* registry: coroutines by frame co ref */
     bool in_setup;
     GArray *co_pool;                /* int32 refs (in ref_cos) of coroutines that returned: reused */
+    GArray *call_free;              /* int32 ids of ended APC calls: reused, so ref_calls stays a
+                                     * small array (ids are internal, never traced) */
 };
 
 /*
  * The scenario side of an APC (A1-A3, A5): its routines, context and system
  * arguments, kept flat in the registry table ref_apcs (no table per APC):
- * value k of APC id is at index RT_APC_SLOT(id, k).
+ * value k of the APC whose record number (KAPC.runner_rec, dense from 1) is
+ * rec is at index RT_APC_SLOT(rec, k), so the table grows as an array.
  */
 enum { RT_APC_KR = 1, RT_APC_NR, RT_APC_RR, RT_APC_CTX, RT_APC_ARG1, RT_APC_ARG2, RT_APC_NSLOTS = RT_APC_ARG2 };
-#define RT_APC_SLOT(id, k) ((lua_Integer)((id) - 1) * RT_APC_NSLOTS + (k))
+#define RT_APC_SLOT(rec, k) ((lua_Integer)((rec) - 1) * RT_APC_NSLOTS + (k))
+/* Pop the value on top of L's stack into slot k of APC record rec (recs: the stack
+ * index of ref_apcs). A nil is stored as a sentinel so that every slot of an
+ * APC is filled and the table keeps them in its array part. */
+void rt_apc_set(lua_State *L, int recs, int32_t rec, int k);
+/* Push slot k of APC record rec (nil for the sentinel); returns its Lua type. */
+int rt_apc_get(lua_State *L, int recs, int32_t rec, int k);
 
 /* bindings.c */
 void rt_register_bindings(LuaRuntime *rt);

@@ -246,6 +246,31 @@ void rt_unref(lua_State *L, int32_t ref)
         luaL_unref(L, LUA_REGISTRYINDEX, ref);
 }
 
+/* ---- APC records (rt_internal.h) ---------------------------------------------- */
+
+static const char rt_nil_sentinel;      /* its address stands for nil in ref_apcs */
+
+void rt_apc_set(lua_State *L, int recs, int32_t rec, int k)
+{
+    recs = lua_absindex(L, recs);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushlightuserdata(L, (void *)&rt_nil_sentinel);
+    }
+    lua_rawseti(L, recs, RT_APC_SLOT(rec, k));
+}
+
+int rt_apc_get(lua_State *L, int recs, int32_t rec, int k)
+{
+    int type = lua_rawgeti(L, recs, RT_APC_SLOT(rec, k));
+    if (type == LUA_TLIGHTUSERDATA && lua_touserdata(L, -1) == &rt_nil_sentinel) {
+        lua_pop(L, 1);
+        lua_pushnil(L);
+        type = LUA_TNIL;
+    }
+    return type;
+}
+
 /* ---- the runner (KRUNNER) --------------------------------------------------- */
 
 static int rt_traceback(lua_State *co, lua_State *L, const char *msg)
@@ -294,7 +319,8 @@ static int rt_push_entry(LuaRuntime *rt, lua_State *co, KTHREAD *t, KFRAME *f)
         return 3;
     case RtRundownRoutine:
         lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_apcs);
-        if (lua_rawgeti(L, -1, RT_APC_SLOT(f->owner_id, RT_APC_RR)) == LUA_TNIL) {
+        KAPC *owner = ke_apc_by_id(rt->m, f->owner_id);
+        if (!owner || owner->runner_rec <= 0 || rt_apc_get(L, -1, owner->runner_rec, RT_APC_RR) == LUA_TNIL) {
             lua_pop(L, 2);
             lua_pushnil(co);
             return 0;
@@ -466,6 +492,7 @@ static void rt_unref_cb(void *ctx, int32_t ref)
     lua_pushnil(L);
     lua_rawseti(L, -2, ref);
     lua_pop(L, 1);
+    g_array_append_val(rt->call_free, ref);
 }
 
 /* A6: copy the APC's routines, context and arguments into a new call. */
@@ -473,7 +500,13 @@ static int32_t rt_call_begin(void *ctx, KAPC *apc)
 {
     LuaRuntime *rt = ctx;
     lua_State *L = rt->L;
-    int32_t id = ++rt->next_call;
+    int32_t id;
+    if (rt->call_free->len) {
+        id = g_array_index(rt->call_free, int32_t, rt->call_free->len - 1);
+        g_array_set_size(rt->call_free, rt->call_free->len - 1);
+    } else {
+        id = ++rt->next_call;
+    }
     lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_calls);
     lua_createtable(L, 0, 5);
     lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_apcs);
@@ -482,7 +515,7 @@ static int32_t rt_call_begin(void *ctx, KAPC *apc)
         { RT_APC_ARG1, "arg1" }, { RT_APC_ARG2, "arg2" },
     };
     for (size_t i = 0; i < G_N_ELEMENTS(fields); i++) {
-        if (lua_rawgeti(L, -1, RT_APC_SLOT(apc->id, fields[i].slot)) == LUA_TNIL)
+        if (rt_apc_get(L, -1, apc->runner_rec, fields[i].slot) == LUA_TNIL)
             lua_pop(L, 1);                  /* nil: nothing to copy (the table has no such key) */
         else
             lua_setfield(L, -3, fields[i].field);
@@ -794,6 +827,7 @@ LuaRuntime *lua_runtime_new(const LuaRuntimeOptions *opt, char **err)
     rt_new_registry_table(L, &rt->ref_calls);
     rt_new_registry_table(L, &rt->ref_cos);
     rt->co_pool = g_array_new(FALSE, FALSE, sizeof(int32_t));
+    rt->call_free = g_array_new(FALSE, FALSE, sizeof(int32_t));
     luaL_newmetatable(L, "apcsim.handle");
     lua_pushcfunction(L, handle_index);
     lua_setfield(L, -2, "__index");
@@ -886,6 +920,8 @@ void lua_runtime_free(LuaRuntime *rt)
         lua_close(rt->L);
     if (rt->co_pool)
         g_array_free(rt->co_pool, TRUE);
+    if (rt->call_free)
+        g_array_free(rt->call_free, TRUE);
     g_free(rt->scenario);
     g_free(rt->lua_dir);
     g_free(rt->expected_bugcheck);

@@ -646,8 +646,8 @@ kfake_apc(KFake *fk, KTHREAD *t, KPROCESSOR_MODE mode, const char *name, KCODE k
     KfApc *fa = g_new0(KfApc, 1);
 
     /* The runner holds the routines: the kernel asks it for a call id at
-     * each delivery (call_begin), as for a Lua APC (ke.h KAPC.lua_record). */
-    apc->lua_record = true;
+     * each delivery (call_begin), as for a Lua APC (ke.h KAPC.runner_rec). */
+    apc->runner_rec = apc->id;
     fa->apc = apc;
     fa->kr = kr;
     fa->nr = nr;
