@@ -97,8 +97,50 @@ static bool rt_field_bool(lua_State *L, int t, const char *k, bool def)
 }
 
 /* Reject unknown fields: a typo in a table constructor is a scenario error. */
+/*
+ * The interned copies of a constructor's field names, for rt_check_fields:
+ * Lua interns short strings, so a key equal to an allowed name is the same
+ * pointer as the interned copy, and most keys are accepted without strcmp.
+ * The copies are kept alive in the registry table "apcsim.fieldnames".
+ */
+typedef struct {
+    const char *const *allowed;     /* the static list this entry is for */
+    const char *interned[16];
+    int n;
+} RtFieldNames;
+
+static const RtFieldNames *rt_field_names(lua_State *L, const char *const *allowed)
+{
+    LuaRuntime *rt = rt_get(L);
+    if (!rt->field_names)               /* per runtime: the copies live in its Lua state */
+        rt->field_names = g_new0(RtFieldNames, RT_FIELD_NAME_LISTS);
+    RtFieldNames *cache = rt->field_names;
+    int i;
+    for (i = 0; i < RT_FIELD_NAME_LISTS && cache[i].allowed; i++)
+        if (cache[i].allowed == allowed)
+            return &cache[i];
+    if (i == RT_FIELD_NAME_LISTS)
+        return NULL;
+    if (lua_getfield(L, LUA_REGISTRYINDEX, "apcsim.fieldnames") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, "apcsim.fieldnames");
+    }
+    RtFieldNames *fn = &cache[i];
+    for (const char *const *a = allowed; *a && fn->n < (int)G_N_ELEMENTS(fn->interned); a++) {
+        lua_pushstring(L, *a);
+        fn->interned[fn->n++] = lua_tostring(L, -1);
+        lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    }
+    lua_pop(L, 1);
+    fn->allowed = allowed;
+    return fn;
+}
+
 static void rt_check_fields(lua_State *L, int t, const char *ctor, const char *const *allowed)
 {
+    const RtFieldNames *fn = rt_field_names(L, allowed);
     lua_pushnil(L);
     while (lua_next(L, t)) {
         lua_pop(L, 1);
@@ -107,8 +149,10 @@ static void rt_check_fields(lua_State *L, int t, const char *ctor, const char *c
         }
         const char *k = lua_tostring(L, -1);
         bool ok = false;
-        for (const char *const *a = allowed; *a; a++)
-            ok = ok || strcmp(*a, k) == 0;
+        for (int i = 0; fn && i < fn->n && !ok; i++)
+            ok = k == fn->interned[i];
+        for (const char *const *a = allowed; *a && !ok; a++)
+            ok = strcmp(*a, k) == 0;
         if (!ok)
             rt_error(L, "%s{}: unknown field '%s'", ctor, k);
     }
@@ -835,19 +879,16 @@ static int l_KeInitializeApc(lua_State *L)
     lua_getfield(L, 1, "mode");
     KPROCESSOR_MODE mode = rt_check_mode(L, lua_gettop(L), KernelMode);
     lua_pop(L, 1);
+    /* the three routines, read once: stack slots base+0..2 */
     static const char *const fns[] = { "kernel_routine", "normal_routine", "rundown_routine" };
+    int base = lua_gettop(L) + 1;
     for (int i = 0; i < 3; i++) {
         lua_getfield(L, 1, fns[i]);
         if (!lua_isnil(L, -1) && !lua_isfunction(L, -1))
             return rt_error(L, "KeInitializeApc: %s must be a function", fns[i]);
-        lua_pop(L, 1);
     }
-    lua_getfield(L, 1, "normal_routine");
-    bool has_nr = !lua_isnil(L, -1);
-    lua_pop(L, 1);
-    lua_getfield(L, 1, "rundown_routine");
-    bool has_rr = !lua_isnil(L, -1);
-    lua_pop(L, 1);
+    bool has_nr = !lua_isnil(L, base + 1);
+    bool has_rr = !lua_isnil(L, base + 2);
     char namebuf[64];
     const char *name = rt_field_string(L, 1, "name", NULL);
     if (!name) {
@@ -860,15 +901,14 @@ static int l_KeInitializeApc(lua_State *L)
     /* The scenario side of the APC: routines and context (A1-A3). */
     lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_apcs);
     int recs = lua_gettop(L);
-    lua_getfield(L, 1, "kernel_routine");
-    if (lua_isnil(L, -1)) {
-        lua_pop(L, 1);
+    if (lua_isnil(L, base))
         lua_pushcfunction(L, l_noop);
-    }
+    else
+        lua_pushvalue(L, base);
     rt_apc_set(L, recs, rec, RT_APC_KR);
-    lua_getfield(L, 1, "normal_routine");
+    lua_pushvalue(L, base + 1);
     rt_apc_set(L, recs, rec, RT_APC_NR);
-    lua_getfield(L, 1, "rundown_routine");
+    lua_pushvalue(L, base + 2);
     rt_apc_set(L, recs, rec, RT_APC_RR);
     if (has_nr)         /* A2: a special APC's context is NULL */
         lua_getfield(L, 1, "context");

@@ -46,11 +46,13 @@ struct LuaRuntime {
     int32_t next_rec;               /* the last APC record number (KAPC.runner_rec) */
     char *expected_bugcheck;
     int ref_handles;                /* registry: handles[kind][id] (ids are dense: array parts) */
+    int ref_handle_mt;              /* registry: the handles' metatable ("apcsim.handle") */
     int ref_apcs;                   /* registry: apc records, flat: slot RT_APC_SLOT(id, k) */
     int ref_calls;                  /* registry: APC calls by id */
     int ref_cos;                    /* registry: coroutines by frame co ref */
     bool in_setup;
     GArray *co_pool;                /* int32 refs (in ref_cos) of coroutines that returned: reused */
+    void *field_names;              /* bindings.c: interned constructor field names (RT_FIELD_NAME_LISTS) */
     GArray *call_free;              /* int32 ids of ended APC calls: reused, so ref_calls stays a
                                      * small array (ids are internal, never traced) */
 };
@@ -71,6 +73,7 @@ void rt_apc_set(lua_State *L, int recs, int32_t rec, int k);
 int rt_apc_get(lua_State *L, int recs, int32_t rec, int k);
 
 /* bindings.c */
+#define RT_FIELD_NAME_LISTS 32
 void rt_register_bindings(LuaRuntime *rt);
 
 /* runtime.c */

@@ -213,7 +213,8 @@ void rt_push_handle(lua_State *L, int kind, int32_t id)
     RtHandle *h = lua_newuserdatauv(L, sizeof *h, 0);
     h->kind = kind;
     h->id = id;
-    luaL_setmetatable(L, "apcsim.handle");
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_handle_mt);
+    lua_setmetatable(L, -2);
     lua_pushvalue(L, -1);
     lua_rawseti(L, -3, key);
     lua_remove(L, -2);
@@ -221,7 +222,14 @@ void rt_push_handle(lua_State *L, int kind, int32_t id)
 
 RtHandle *rt_test_handle(lua_State *L, int idx)
 {
-    return luaL_testudata(L, idx, "apcsim.handle");
+    /* luaL_testudata without its lookup of the metatable by name */
+    void *p = lua_touserdata(L, idx);
+    if (!p || lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx))
+        return NULL;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rt_get(L)->ref_handle_mt);
+    bool same = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    return same ? p : NULL;
 }
 
 RtHandle *rt_check_handle(lua_State *L, int idx, int kind, const char *what)
@@ -837,7 +845,7 @@ LuaRuntime *lua_runtime_new(const LuaRuntimeOptions *opt, char **err)
     lua_setfield(L, -2, "__tostring");
     lua_pushboolean(L, 0);
     lua_setfield(L, -2, "__metatable");
-    lua_pop(L, 1);
+    rt->ref_handle_mt = luaL_ref(L, LUA_REGISTRYINDEX);     /* pops it; also kept by name */
     rt_register_bindings(rt);
     lua_sethook(L, rt_hook, LUA_MASKCOUNT, HOOK_EVERY);
 
@@ -922,6 +930,7 @@ void lua_runtime_free(LuaRuntime *rt)
         g_array_free(rt->co_pool, TRUE);
     if (rt->call_free)
         g_array_free(rt->call_free, TRUE);
+    g_free(rt->field_names);
     g_free(rt->scenario);
     g_free(rt->lua_dir);
     g_free(rt->expected_bugcheck);
