@@ -75,7 +75,7 @@ static int64_t load_rows(const char *src, Row *rows, int64_t n)
     while (i < n && sqlite3_step(st) == SQLITE_ROW) {
         Row *r = &rows[i++];
         r->null_mask = 0;
-        for (int c = 0; c < 11; c++) {
+        for (int c = 1; c < 11; c++) {          /* column 0, seq, is the rowid */
             if (sqlite3_column_type(st, c) == SQLITE_NULL)
                 r->null_mask |= (uint16_t)(1u << c);
             else
@@ -180,8 +180,9 @@ int main(int argc, char **argv)
     exec(db, "BEGIN; CREATE TABLE event(seq INTEGER PRIMARY KEY, t INTEGER NOT NULL, kind INTEGER NOT NULL,"
              " cpu INTEGER, thread INTEGER, obj INTEGER, a INTEGER, b INTEGER, c INTEGER, d INTEGER,"
              " e INTEGER, text TEXT); COMMIT;");
-    if (sqlite3_prepare_v3(db, "INSERT INTO event(seq, t, kind, cpu, thread, obj, a, b, c, d, e, text)"
-                               " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    /* as the store: seq is the rowid SQLite gives (the rows' own seq are 1..n) */
+    if (sqlite3_prepare_v3(db, "INSERT INTO event(t, kind, cpu, thread, obj, a, b, c, d, e, text)"
+                               " VALUES(?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                            -1, SQLITE_PREPARE_PERSISTENT, &ins, NULL) != SQLITE_OK)
         die(db, "prepare");
     exec(db, "BEGIN");

@@ -202,7 +202,6 @@ store_write_event(TraceStore *ts, const KTRACE_RECORD *rec)
     const KTRACE_KIND_INFO *ki = &ktrace_kind_info[rec->kind];
     const int64_t field[5] = { rec->a, rec->b, rec->c, rec->d, rec->e };
 
-    sqlite3_bind_int64(st, 1, ts->rows + 1);
     sqlite3_bind_int64(st, 2, rec->t);
     sqlite3_bind_int(st, 3, rec->kind);
     bind_id(st, 4, rec->cpu);
@@ -223,6 +222,12 @@ store_write_event(TraceStore *ts, const KTRACE_RECORD *rec)
     if (!store_step(ts, st, "event row"))
         return;
     ts->rows++;
+    if (sqlite3_last_insert_rowid(ts->db) != ts->rows) {
+        g_set_error(&ts->error, TRACE_ERROR, TRACE_ERR_WRITE,
+                    "cannot write the trace %s: row %" G_GINT64_FORMAT " got seq %lld",
+                    ts->final_path, ts->rows, (long long)sqlite3_last_insert_rowid(ts->db));
+        return;
+    }
     int rc = replay_checkpoint_rows(ts->checkpoints, ts->db, ts->rows, rec);
     if (rc != SQLITE_OK) {
         store_fail(ts, rc, "replay checkpoint");
@@ -544,8 +549,11 @@ trace_store_open(const char *final_path, GError **err)
         rc = trace__schema_create(ts->db, &schema_err);
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v3(ts->db,
-                                "INSERT INTO event(seq, t, kind, cpu, thread, obj, a, b, c, d, e, text)"
-                                " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                /* seq is the rowid SQLite gives: 1, 2, ... in order
+                                 * (its append path; an explicit seq costs a b-tree
+                                 * seek per row); store_write_event checks it */
+                                "INSERT INTO event(t, kind, cpu, thread, obj, a, b, c, d, e, text)"
+                                " VALUES(?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                                 -1, SQLITE_PREPARE_PERSISTENT, &ts->ins_event, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v3(ts->db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)",
