@@ -36,6 +36,11 @@ struct LuaRuntime {
     GHashTable *params;
     LuaRuntimeOptions opt;
     size_t mem_used, mem_limit;
+    /* Small-block pool of rt_alloc: free lists by 16-byte class (blocks of
+     * up to RT_POOL_MAX bytes), carved from chunks freed with the runtime. */
+    void *pool_free[16];
+    char *pool_cur, *pool_end;      /* the chunk being carved */
+    GPtrArray *pool_chunks;
     bool mem_exceeded;
     int64_t instr_budget, instr_count;
     bool budget_exceeded;           /* the hook now fails every instruction */

@@ -37,6 +37,92 @@ LuaRuntime *rt_get(lua_State *L)
 
 /* ---- memory cap and instruction budget ---------------------------------- */
 
+/*
+ * The Lua allocator. A run allocates and frees millions of small Lua objects
+ * (tables, userdata, closures, call records); blocks of up to RT_POOL_MAX
+ * bytes come from per-class free lists (16-byte classes) carved out of
+ * 256 KiB chunks, larger ones from malloc. Lua passes the block's size on
+ * every free and realloc, so the size says which allocator owns a block.
+ * Sanitizer builds use malloc for everything (ASan sees every block).
+ */
+#define RT_POOL_MAX 256
+#define RT_POOL_CHUNK (256 * 1024)
+
+#ifndef APCSIM_SANITIZE
+static inline int rt_pool_class(size_t n) { return (int)((n + 15) >> 4) - 1; }
+
+static void *rt_pool_get(LuaRuntime *rt, size_t n)
+{
+    int c = rt_pool_class(n);
+    void *p = rt->pool_free[c];
+    if (p) {
+        rt->pool_free[c] = *(void **)p;
+        return p;
+    }
+    size_t sz = (size_t)(c + 1) << 4;
+    if (rt->pool_cur == NULL || (size_t)(rt->pool_end - rt->pool_cur) < sz) {
+        char *chunk = malloc(RT_POOL_CHUNK);
+        if (!chunk)
+            return NULL;
+        if (!rt->pool_chunks)
+            rt->pool_chunks = g_ptr_array_new_with_free_func(free);
+        g_ptr_array_add(rt->pool_chunks, chunk);
+        rt->pool_cur = chunk;
+        rt->pool_end = chunk + RT_POOL_CHUNK;
+    }
+    p = rt->pool_cur;
+    rt->pool_cur += sz;
+    return p;
+}
+
+static void rt_pool_put(LuaRuntime *rt, void *p, size_t n)
+{
+    int c = rt_pool_class(n);
+    *(void **)p = rt->pool_free[c];
+    rt->pool_free[c] = p;
+}
+
+static void *rt_raw_realloc(LuaRuntime *rt, void *ptr, size_t osize, size_t nsize)
+{
+    bool opool = ptr && osize <= RT_POOL_MAX, npool = nsize <= RT_POOL_MAX;
+    if (opool && npool && rt_pool_class(osize) == rt_pool_class(nsize))
+        return ptr;
+    if (!opool && !npool)
+        return realloc(ptr, nsize);
+    void *p = npool ? rt_pool_get(rt, nsize) : malloc(nsize);
+    if (!p)
+        return NULL;
+    if (ptr) {
+        memcpy(p, ptr, osize < nsize ? osize : nsize);
+        if (opool)
+            rt_pool_put(rt, ptr, osize);
+        else
+            free(ptr);
+    }
+    return p;
+}
+
+static void rt_raw_free(LuaRuntime *rt, void *ptr, size_t osize)
+{
+    if (ptr && osize <= RT_POOL_MAX)
+        rt_pool_put(rt, ptr, osize);
+    else
+        free(ptr);
+}
+#else
+static void *rt_raw_realloc(LuaRuntime *rt, void *ptr, size_t osize, size_t nsize)
+{
+    (void)rt, (void)osize;
+    return realloc(ptr, nsize);
+}
+
+static void rt_raw_free(LuaRuntime *rt, void *ptr, size_t osize)
+{
+    (void)rt, (void)osize;
+    free(ptr);
+}
+#endif
+
 static void *rt_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     LuaRuntime *rt = ud;
@@ -44,14 +130,14 @@ static void *rt_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         osize = 0;
     if (nsize == 0) {
         rt->mem_used -= osize;
-        free(ptr);
+        rt_raw_free(rt, ptr, osize);
         return NULL;
     }
     if (nsize > osize && rt->mem_used + (nsize - osize) > rt->mem_limit) {
         rt->mem_exceeded = true;
         return NULL;
     }
-    void *p = realloc(ptr, nsize);
+    void *p = rt_raw_realloc(rt, ptr, osize, nsize);
     if (p)
         rt->mem_used = rt->mem_used - osize + nsize;
     return p;
@@ -926,6 +1012,8 @@ void lua_runtime_free(LuaRuntime *rt)
     ke_machine_free(rt->m);
     if (rt->L)
         lua_close(rt->L);
+    if (rt->pool_chunks)
+        g_ptr_array_free(rt->pool_chunks, TRUE);
     if (rt->co_pool)
         g_array_free(rt->co_pool, TRUE);
     if (rt->call_free)
