@@ -68,7 +68,9 @@ struct LuaRuntime {
  * value k of the APC whose record number (KAPC.runner_rec, dense from 1) is
  * rec is at index RT_APC_SLOT(rec, k), so the table grows as an array.
  */
-enum { RT_APC_KR = 1, RT_APC_NR, RT_APC_RR, RT_APC_CTX, RT_APC_ARG1, RT_APC_ARG2, RT_APC_NSLOTS = RT_APC_ARG2 };
+enum { RT_APC_KR = 1, RT_APC_NR, RT_APC_RR, RT_APC_CTX, RT_APC_ARG1, RT_APC_ARG2,
+       RT_APC_HANDLE,               /* the APC's handle userdata (rt_push_handle) */
+       RT_APC_NSLOTS = RT_APC_HANDLE };
 #define RT_APC_SLOT(rec, k) ((lua_Integer)((rec) - 1) * RT_APC_NSLOTS + (k))
 /* Pop the value on top of L's stack into slot k of APC record rec (recs: the stack
  * index of ref_apcs). A nil is stored as a sentinel so that every slot of an

@@ -279,9 +279,32 @@ static int handle_newindex(lua_State *L)
     return rt_error(L, "handles are read-only");
 }
 
+/* A new handle userdata of (kind, id) on top of L's stack. */
+static void rt_new_handle(lua_State *L, LuaRuntime *rt, int kind, int32_t id)
+{
+    RtHandle *h = lua_newuserdatauv(L, sizeof *h, 0);
+    h->kind = kind;
+    h->id = id;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_handle_mt);
+    lua_setmetatable(L, -2);
+}
+
 void rt_push_handle(lua_State *L, int kind, int32_t id)
 {
     LuaRuntime *rt = rt_get(L);
+    KAPC *apc;
+    if (kind == H_APC && rt->m && (apc = ke_apc_by_id(rt->m, id)) != NULL && apc->runner_rec > 0) {
+        /* a scenario APC's handle lives in its record (a dense array) */
+        lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_apcs);
+        if (rt_apc_get(L, -1, apc->runner_rec, RT_APC_HANDLE) != LUA_TUSERDATA) {
+            lua_pop(L, 1);
+            rt_new_handle(L, rt, kind, id);
+            lua_pushvalue(L, -1);
+            rt_apc_set(L, -3, apc->runner_rec, RT_APC_HANDLE);
+        }
+        lua_remove(L, -2);
+        return;
+    }
     lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_handles);
     if (lua_rawgeti(L, -1, kind) != LUA_TTABLE) {     /* handles of this kind, by id */
         lua_pop(L, 1);
@@ -296,11 +319,7 @@ void rt_push_handle(lua_State *L, int kind, int32_t id)
         return;
     }
     lua_pop(L, 1);
-    RtHandle *h = lua_newuserdatauv(L, sizeof *h, 0);
-    h->kind = kind;
-    h->id = id;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_handle_mt);
-    lua_setmetatable(L, -2);
+    rt_new_handle(L, rt, kind, id);
     lua_pushvalue(L, -1);
     lua_rawseti(L, -3, key);
     lua_remove(L, -2);
