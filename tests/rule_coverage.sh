@@ -17,6 +17,12 @@ ids=$(awk -v want=" $sections " '
   sec != "" && index(want, " " sec " ") && match($0, /^- \*\*[A-Z]+[0-9]+[a-z]?\./) {
     id = substr($0, RSTART + 4, RLENGTH - 5); print id
   }' "$sem")
+# A file without rule IDs (a wrong argument, a reformatted SEMANTICS.md) must
+# not pass as "nothing missing".
+if [ -z "$ids" ]; then
+  echo "rule_coverage: no rule IDs (\"- **X1.\" under \"### 1.X\") found in $sem"
+  echo "rules: 0 passed, 1 failed"; exit 1
+fi
 files=$(cd "$root" && find tests/scenarios tests/unit -type f \( -name '*.lua' -o -name '*.c' \) 2>/dev/null)
 pass=0; fail=0; missing=""
 for id in $ids; do

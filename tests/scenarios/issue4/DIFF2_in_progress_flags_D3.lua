@@ -15,14 +15,21 @@
 -- interrupt then runs a nested KiDeliverApc, which delivers N3 inside S2's KR
 -- (nt52: no in-progress bit set) or stops at N3 (win10: the special bit blocks
 -- NKs), in which case N3 runs when S2's KR has returned, in the same outer loop.
+--   nt52:  KAIP only around NR_N1.
+--   win10: KAIP also while the NK kernel routines run (N1 and the cancelling N2);
+--          N3 waits for the end of S2's kernel routine.
+-- args: --profile nt52
 -- args: --profile win10
--- win10: KAIP also while the NK kernel routines run (N1 and the cancelling N2);
--- N3 waits for the end of S2's kernel routine.
-local PROFILE, WANT = "win10", {
-  part1 = "KR_S1:- KR_N1:KAIP NR_N1:KAIP KR_N2:KAIP after:-",
-  part2 = "KR_S2-begin KR_S2-at-passive KR_S2-end KR_N3 NR_N3 done" }
 machine { cpus = 2 }
-expect(current_profile() == PROFILE, "run with --profile " .. PROFILE)
+local WANT = ({
+  nt52 = {
+    part1 = "KR_S1:- KR_N1:- NR_N1:KAIP KR_N2:- after:-",
+    part2 = "KR_S2-begin KR_N3 NR_N3 KR_S2-at-passive KR_S2-end done" },
+  win10 = {
+    part1 = "KR_S1:- KR_N1:KAIP NR_N1:KAIP KR_N2:KAIP after:-",
+    part2 = "KR_S2-begin KR_S2-at-passive KR_S2-end KR_N3 NR_N3 done" },
+})[current_profile()]
+expect(WANT ~= nil, "run with --profile nt52 or --profile win10, not " .. current_profile())
 
 local log = {}
 local function rec(s) log[#log + 1] = s; mark(s) end

@@ -16,10 +16,17 @@
 --   nt52:  S1 goes to Ptr[1] = SAS (E1): parked, never signalled, never run (I6);
 --          it is still there when T1 ends;
 --   win10: S1 goes to the live AS and runs at once in P1.
+-- args: --profile nt52
+-- args: --profile win10
 machine { cpus = 2 }
--- nt52: S1 parked in the dormant SAS: no KAP, not run.
-local PROFILE, WANT = "nt52", { sas_after_s1 = "S1", kap_after_s1 = false,
-  log = "S3/P2@70 S2/P1@100 detached" }
+local WANT = ({
+  -- nt52: S1 parked in the dormant SAS: no KAP, not run.
+  nt52 = { sas_after_s1 = "S1", kap_after_s1 = false,
+    log = "S3/P2@70 S2/P1@100 detached" },
+  -- win10: S1 goes to the live ApcState and runs at once, in P1.
+  win10 = { sas_after_s1 = "", kap_after_s1 = true,
+    log = "S3/P2@70 S2/P1@100 detached S1/P1@150" },
+})[current_profile()]
 local P1 = process { name = "P1" }
 local P2 = process { name = "P2" }
 local log = {}
@@ -33,7 +40,7 @@ local function sk(name, env)
 end
 
 T1 = thread { name = "T1", process = P1, system = true, affinity = 2, body = function()
-  expect(current_profile() == PROFILE, "run with --profile " .. PROFILE)
+  expect(WANT ~= nil, "run with --profile nt52 or --profile win10, not " .. current_profile())
   local B = KeStackAttachProcess(P2)
   compute(us(100))                                   -- S2 at 50 us, S3 at 70 us
   local s = state(T1)

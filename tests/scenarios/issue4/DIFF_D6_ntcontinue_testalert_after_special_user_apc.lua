@@ -17,9 +17,15 @@
 --          NtContinue after U5 - a regular APC - does TestAlert and picks up U6).
 --   nt52:  no special user APCs (F1 refused, STATUS_NOT_SUPPORTED): nothing
 --          interrupts T1; the SleepEx runs U5 and U6 the same way (D6).
+-- args: --profile nt52
+-- args: --profile win10
 machine { cpus = 2 }
-local PROFILE, WANT = "nt52", { special = false,
-  log = "queued work-done@300 U5@300 U6@310 SleepEx=WAIT_IO_COMPLETION" }
+local WANT = ({
+  nt52 = { special = false,
+    log = "queued work-done@300 U5@300 U6@310 SleepEx=WAIT_IO_COMPLETION" },
+  win10 = { special = true,
+    log = "queued F1@100 work-done@310 U5@310 U6@320 SleepEx=WAIT_IO_COMPLETION" },
+})[current_profile()]
 
 local app = process { name = "app" }
 local log = {}
@@ -42,7 +48,7 @@ T1 = thread { name = "T1", process = app, affinity = 2, body = function()
 end }
 
 thread { name = "T2", process = app, affinity = 1, start_at = us(100), body = function()
-  expect(current_profile() == PROFILE, "run with --profile " .. PROFILE)
+  expect(WANT ~= nil, "run with --profile nt52 or --profile win10, not " .. current_profile())
   local f1 = QueueUserAPC2(R("F1"), T1, nil, QUEUE_USER_APC_FLAGS_SPECIAL_USER_APC)
   expect(f1 == WANT.special, "QueueUserAPC2(special) = " .. tostring(f1))
   expect(QueueUserAPC(R("U5"), T1, nil) and QueueUserAPC(R("U6"), T1, nil), "U5, U6 queued")

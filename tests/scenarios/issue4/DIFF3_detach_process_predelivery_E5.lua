@@ -12,15 +12,22 @@
 -- What is approximated: apcsim performs KeDetachProcess in one step, and a caller at
 -- PASSIVE never enters it with a deliverable kernel APC pending, so its
 -- pre-delivery loop cannot be reached with this timing (only the leftover check can).
--- The pair plays the window by hand: raise to SYNCH_LEVEL (12), N1 arrives, then
+-- The script plays the window by hand: raise to SYNCH_LEVEL (12), N1 arrives, then
 --   nt52:    the loop - "release the lock": lower to PASSIVE, N1 runs in P2, then
 --            the real KeDetachProcess finds nothing left and restores P1;
 --   reactos: no loop - the lock is taken with N1 still queued: KeDetachProcess is
 --            called in the raised window and its leftover check bugchecks.
--- Both files share everything up to that point.
+-- One script, run once under nt52 and once under reactos; both runs share
+-- everything up to that point (WANT.predelivery_loop picks the ending).
+-- args: --profile nt52
 -- args: --profile reactos
 machine { cpus = 2 }
-expect_bugcheck("INVALID_PROCESS_DETACH_ATTEMPT")
+local WANT = ({
+  nt52 = { predelivery_loop = true },
+  reactos = { predelivery_loop = false, bugcheck = "INVALID_PROCESS_DETACH_ATTEMPT" },
+})[current_profile()]
+expect(WANT ~= nil, "run with --profile nt52 or --profile reactos, not " .. current_profile())
+if WANT.bugcheck then expect_bugcheck(WANT.bugcheck) end
 
 local SYNCH_LEVEL = 12
 local P1 = process { name = "P1" }
@@ -52,10 +59,23 @@ at(us(50), function()
 end, { cpu = 0 })
 
 T1 = thread { name = "T1", process = P1, system = true, affinity = 2, body = function()
-  race_window()
-  expect(current_profile() == "reactos", "run with --profile reactos")
-  -- ReactOS KeDetachProcess: no pre-delivery loop; the APC lock is taken with N1
-  -- queued in the attached environment -> INVALID_PROCESS_DETACH_ATTEMPT.
-  KeDetachProcess()
-  expect(false, "not reached: reactos bugchecks")
+  local old = race_window()
+  if WANT.predelivery_loop then
+    expect(current_profile() == "nt52", "run with --profile nt52")
+    -- nt52 (WRK MP): while KAP and SAD == 0 and old IRQL < APC_LEVEL: release the lock.
+    expect(state(T1).SpecialApcDisable == 0 and old == PASSIVE_LEVEL, "the loop condition holds")
+    KeLowerIrql(old)                                 -- the pending APC interrupt delivers N1, in P2
+    KeDetachProcess()
+    rec("detached")
+    local s = state(T1)
+    expect(s.process == "P1" and s.ApcStateIndex == 0, "home")
+    expect(joined(log) == "N1-inserted KR_N1@APC/P2 NR_N1@PASSIVE/P2 detached",
+           "nt52: N1 delivered in P2 before the restore: " .. joined(log))
+  else
+    expect(current_profile() == "reactos", "run with --profile reactos")
+    -- ReactOS KeDetachProcess: no pre-delivery loop; the APC lock is taken with N1
+    -- queued in the attached environment -> INVALID_PROCESS_DETACH_ATTEMPT.
+    KeDetachProcess()
+    expect(false, "not reached: reactos bugchecks")
+  end
 end }
