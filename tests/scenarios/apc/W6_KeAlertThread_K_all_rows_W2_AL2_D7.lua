@@ -1,0 +1,91 @@
+-- W6 matrix, column "KeAlertThread(K) / KeAlertResumeThread" (the KeAlertThread(K) half), all four rows:
+-- Alertable/Non-alertable x KernelMode/UserMode (SEMANTICS.md 1.E W6; rules W6, W2, W3, AL2, D7).
+-- One scenario, run once per row (the --param lines below; mode and alertable pick the row,
+-- WANT holds that row's cell).
+-- args: --param mode=KernelMode --param alertable=true
+-- args: --param mode=UserMode --param alertable=true
+-- args: --param mode=KernelMode --param alertable=false
+-- args: --param mode=UserMode --param alertable=false
+--
+-- Cells: AU, AK "returns STATUS_ALERTED"; NK "`Alerted[K]=TRUE`"; NU "`Alerted[K]=TRUE`
+-- (KeAlertResumeThread: flag only)".
+-- Matrix conditions: object not signaled, WaitIrql = PASSIVE, CAD = 0, KAIP = FALSE.
+-- Set-up (1 CPU): user thread T1 makes a system call that waits on event E with
+-- KeWaitForSingleObject(E, {mode = MODE, alertable = ALERTABLE}) - what
+-- NtWaitForSingleObject does for a UserMode wait; a driver's wait inside a system call for
+-- a KernelMode one. The event arrives at 10 us; E is set at 50 us to end any wait that goes on.
+-- A wait satisfied by E returns STATUS_WAIT_0; apcsim names it STATUS_SUCCESS (same value),
+-- both names are accepted here (the name is checked in C03 and C23).
+-- A DPC calls KeAlertThread(T1, KernelMode). (The KeAlertResumeThread half of the column
+-- is in W6_KeAlertResumeThread_all_rows_W2_AL3_D7.lua.)
+local MODE, ALERTABLE = param("mode", "KernelMode"), param("alertable", true)
+expect((MODE == "KernelMode" or MODE == "UserMode") and type(ALERTABLE) == "boolean",
+       "run with --param mode=KernelMode|UserMode --param alertable=true|false")
+machine { cpus = 1 }
+
+-- inside, after, dpc_flags: the Alerted flags expected right after the wait (still in
+-- kernel mode), back in user mode, and right after KeAlertThread; flags not listed are not checked.
+local WOKEN = {                    -- AK, AU
+  status = "STATUS_ALERTED", status_msg = "the wait returns STATUS_ALERTED: ",
+  ends_at = us(10), ends_msg = "woken at once by the alert: ",
+  inside = { KernelMode = false }, inside_msg = "the alert that unwaits leaves Alerted[K] FALSE (AL2)",
+  after = { UserMode = false, KernelMode = false }, after_msg = "no alert flag left",
+  dpc_waiting = false, dpc_waiting_msg = "the alert unwaited T1 (AL2): ",
+  dpc_flags = { KernelMode = false }, dpc_flags_msg = "Alerted[K] left FALSE (AL2)",
+}
+local NOT_WOKEN = {                -- NK, NU
+  status = "STATUS_WAIT_0",        -- STATUS_WAIT_0 stands for either name (wait0)
+  status_msg = "the wait goes on until E is set: ",
+  ends_at = us(50), ends_msg = "the wait ended when E was set, at 50 us: ",
+  inside = { KernelMode = true }, inside_msg = "Alerted[K] = TRUE right after the wait, still in kernel mode",
+  after = { KernelMode = false }, after_msg = "Alerted[K] cleared by the return to user mode (D7)",
+  dpc_waiting = true, dpc_waiting_msg = "T1 not woken: ",
+  dpc_flags = { KernelMode = true }, dpc_flags_msg = "Alerted[K] = TRUE (AL2)",
+}
+local WANT = ({ AK = WOKEN, AU = WOKEN, NK = NOT_WOKEN, NU = NOT_WOKEN })
+  [(ALERTABLE and "A" or "N") .. (MODE == "KernelMode" and "K" or "U")]
+
+local log = {}
+local function rec(s) log[#log + 1] = s; mark(s) end
+local function joined(t) return table.concat(t, " ") end
+local IRQL = { [0] = "PASSIVE", [1] = "APC", [2] = "DISPATCH" }
+local function at_irql() return IRQL[current_irql()] or tostring(current_irql()) end
+local function wait0(st) return st == "STATUS_WAIT_0" or st == "STATUS_SUCCESS" end
+local function status_is(st, want) if want == "STATUS_WAIT_0" then return wait0(st) end return st == want end
+local function flags_are(alerted, want)
+  for mode, v in pairs(want) do if alerted[mode] ~= v then return false end end
+  return true
+end
+
+local E = event { name = "E" }     -- never signaled before 50 us
+local T1
+local inside                       -- T1's state right after the wait, still in kernel mode
+
+local function do_wait()
+  return syscall("NtWaitForSingleObject", function()
+    local st = KeWaitForSingleObject(E, { mode = MODE, alertable = ALERTABLE })
+    inside = state(T1)
+    return st
+  end)
+end
+
+T1 = thread { name = "T1", body = function()
+  local st = do_wait()
+  local t = now()
+  rec("wait=" .. st)
+  local s = state(T1)
+  expect(status_is(st, WANT.status), WANT.status_msg .. st)
+  expect(t == WANT.ends_at, WANT.ends_msg .. t)
+  expect(flags_are(inside.Alerted, WANT.inside), WANT.inside_msg)
+  expect(flags_are(s.Alerted, WANT.after), WANT.after_msg)
+end }
+
+at(us(10), function()
+  expect(state(T1).state == "Waiting", "T1 is blocked in its wait")
+  expect(KeAlertThread(T1, "KernelMode") == false, "KeAlertThread returns the old Alerted[K] = FALSE")
+  local s = state(T1)
+  expect((s.state == "Waiting") == WANT.dpc_waiting, WANT.dpc_waiting_msg .. s.state)
+  expect(flags_are(s.Alerted, WANT.dpc_flags), WANT.dpc_flags_msg)
+end)
+
+at(us(50), function() KeSetEvent(E, 0) end)
