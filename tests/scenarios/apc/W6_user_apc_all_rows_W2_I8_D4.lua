@@ -18,7 +18,7 @@
 -- The user APC U1 is queued by user thread T2 with a system call doing what
 -- NtQueueApcThread does (UserMode APC, Increment 0) but with logging routines.
 -- The NU "unless UAP already TRUE" clause is tested in W6_NU_user_apc_uap_set_by_kernel_routine
--- and W7_uap_set_nonalertable_user_wait.
+-- and W7_uap_set__nonalertable_waits_W2_AL5_D4_D5.
 local MODE, ALERTABLE = param("mode", "KernelMode"), param("alertable", true)
 expect((MODE == "KernelMode" or MODE == "UserMode") and type(ALERTABLE) == "boolean",
        "run with --param mode=KernelMode|UserMode --param alertable=true|false")
