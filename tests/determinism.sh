@@ -21,7 +21,11 @@ else
 fi
 pass=0; fail=0
 for f in $(ls scenarios/*.lua; find tests/scenarios -name '*.lua' | LC_ALL=C sort); do
-  args=$(sed -n 's/^-- args: *//p' "$f" | head -1)
+ # one check per `-- args:` line (a scenario run once per profile or matrix row
+ # is checked in every one of its runs), or one without arguments
+ nargs=$(grep -c '^-- args:' "$f"); [ "$nargs" -eq 0 ] && nargs=1
+ for k in $(seq 1 "$nargs"); do
+  args=$(sed -n 's/^-- args: *//p' "$f" | sed -n "${k}p")
   ref=""
   ok=1
   i=0
@@ -33,12 +37,13 @@ for f in $(ls scenarios/*.lua; find tests/scenarios -name '*.lua' | LC_ALL=C sor
     if [ ! -f "$tmp/$i.db" ]; then continue; fi
     "$b" dump "$tmp/$i.db" | grep -v '^# scenario_sha256\|^# apcsim_version' > "$tmp/$i.txt"
     if [ -z "$ref" ]; then ref="$tmp/$i.txt"; elif ! cmp -s "$ref" "$tmp/$i.txt"; then
-      ok=0; echo "FAIL $f: dump differs between ${builds[0]} and $b"; diff "$ref" "$tmp/$i.txt" | head -10
+      ok=0; echo "FAIL $f${args:+ ($args)}: dump differs between ${builds[0]} and $b"; diff "$ref" "$tmp/$i.txt" | head -10
     fi
   done
-  if [ -z "$ref" ]; then echo "skip $f (no trace: scenario refused at setup)"; continue; fi
+  if [ -z "$ref" ]; then echo "skip $f${args:+ ($args)} (no trace: scenario refused at setup)"; continue; fi
   if [ $ok = 1 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
   rm -f "$tmp"/*.db "$tmp"/*.txt
+ done
 done
-echo "determinism: $pass passed, $fail failed (builds: ${builds[*]}, each scenario run $(( ${#builds[@]} + 1 )) times, the last without the trace writer thread)"
+echo "determinism: $pass passed, $fail failed (one per run; builds: ${builds[*]}, each scenario run $(( ${#builds[@]} + 1 )) times, the last without the trace writer thread)"
 [ "$fail" -eq 0 ]
