@@ -56,6 +56,7 @@
 #include "trace/export.h"
 #include "trace/plot.h"
 #include "trace/store.h"
+#include "testutil.h"
 
 static const char *const golden_files[] = {
     "states.dat", "cpus.dat", "routines.dat", "irql.dat", "glyphs.dat", "texts.dat", "marks.dat",
@@ -76,71 +77,6 @@ tmpdir_new(void)
 
     g_assert_no_error(err);
     return dir;
-}
-
-static void
-rm_rf(const char *path)
-{
-    GDir *d = g_dir_open(path, 0, NULL);
-    const char *n;
-
-    if (d) {
-        while ((n = g_dir_read_name(d))) {
-            char *p = g_build_filename(path, n, NULL);
-
-            if (g_file_test(p, G_FILE_TEST_IS_DIR))
-                rm_rf(p);
-            else
-                g_unlink(p);
-            g_free(p);
-        }
-        g_dir_close(d);
-        g_rmdir(path);
-    } else {
-        g_unlink(path);
-    }
-}
-
-static bool
-is_root(const char *dir)
-{
-    char *a = g_build_filename(dir, "scenarios", "quickstart.lua", NULL);
-    char *b = g_build_filename(dir, "lua", "win32.lua", NULL);
-    bool ok = g_file_test(a, G_FILE_TEST_IS_REGULAR) && g_file_test(b, G_FILE_TEST_IS_REGULAR);
-
-    g_free(a);
-    g_free(b);
-    return ok;
-}
-
-/* The source tree: $APCSIM_ROOT, the working directory or a parent of it, or
- * a parent of the test binary. */
-static char *
-find_root(void)
-{
-    const char *env = g_getenv("APCSIM_ROOT");
-    char *starts[2] = { g_get_current_dir(), g_file_read_link("/proc/self/exe", NULL) };
-    char *found = NULL;
-
-    if (env && is_root(env))
-        found = g_strdup(env);
-    for (int i = 0; !found && i < 2; i++) {
-        char *dir = starts[i] ? g_strdup(starts[i]) : NULL;
-
-        for (int up = 0; dir && !found && up < 5; up++) {
-            char *parent;
-
-            if (is_root(dir))
-                found = g_strdup(dir);
-            parent = g_path_get_dirname(dir);
-            g_free(dir);
-            dir = parent;
-        }
-        g_free(dir);
-    }
-    g_free(starts[0]);
-    g_free(starts[1]);
-    return found;
 }
 
 /* Run a scenario (path relative to the source tree) into a finished trace,
@@ -998,7 +934,7 @@ test_timeline(void)
         g_free(png);
         g_free(svg);
     }
-    rm_rf(dir);
+    test_rm_rf(dir);
     g_free(dir);
     g_free(db);
 }
@@ -1107,7 +1043,7 @@ test_golden(gconstpointer data)
     } else {
         g_test_message("gnuplot not on PATH: the images were not drawn");
     }
-    rm_rf(dir);
+    test_rm_rf(dir);
     g_free(dir);
     g_free(scenario);
     g_free(db);
@@ -1225,7 +1161,7 @@ test_aggregate(void)
     }
     check_export(db, json);
     g_free(script);
-    rm_rf(dir);
+    test_rm_rf(dir);
     g_free(dir);
     g_free(lua);
     g_free(db);
@@ -1304,7 +1240,7 @@ test_errors(void)
     g_assert_cmpint(plot_trace(db, png, &opt, &err), ==, 0);
     g_assert_no_error(err);
 
-    rm_rf(dir);
+    test_rm_rf(dir);
     g_free(dir);
     g_free(db);
     g_free(png);
@@ -1322,7 +1258,7 @@ test_export_scenario(gconstpointer data)
 
     run_scenario(scenario, db);
     check_export(db, json);
-    rm_rf(dir);
+    test_rm_rf(dir);
     g_free(dir);
     g_free(scenario);
     g_free(db);
@@ -1389,7 +1325,7 @@ test_export_escaping(void)
         g_assert_cmpstr(jstr(other, "scenario"), ==, "fake/hand-written.lua");
     }
     jval_free(doc);
-    rm_rf(dir);
+    test_rm_rf(dir);
     g_free(dir);
     g_free(db);
     g_free(json);
@@ -1409,7 +1345,7 @@ test_export_errors(void)
     g_assert_cmpint(export_chrome(db, bad, &err), ==, PLOT_ERR_WRITE);
     g_assert_error(err, PLOT_ERROR, PLOT_ERR_WRITE);
     g_clear_error(&err);
-    rm_rf(dir);
+    test_rm_rf(dir);
     g_free(dir);
     g_free(db);
     g_free(bad);
@@ -1421,7 +1357,7 @@ main(int argc, char **argv)
     char *root;
 
     g_test_init(&argc, &argv, NULL);
-    root = find_root();
+    root = test_find_source_root();
     if (!root) {
         fprintf(stderr, "test_plot: cannot find the source tree (set APCSIM_ROOT)\n");
         return 1;

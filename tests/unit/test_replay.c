@@ -65,6 +65,7 @@
 #include "ke/ke.h"
 #include "ke/snapshot.h"
 #include "lua/runtime.h"
+#include "testutil.h"
 #include "trace/replay.h"
 #include "trace/store.h"
 
@@ -103,23 +104,6 @@ tmpdir_new(void)
 
     g_assert_no_error(err);
     return dir;
-}
-
-static void
-rm_tree(const char *dir)
-{
-    GDir *d = g_dir_open(dir, 0, NULL);
-    const char *n;
-
-    while (d && (n = g_dir_read_name(d))) {
-        char *p = g_build_filename(dir, n, NULL);
-
-        g_unlink(p);
-        g_free(p);
-    }
-    if (d)
-        g_dir_close(d);
-    g_rmdir(dir);
 }
 
 static bool
@@ -811,7 +795,7 @@ test_differential(gconstpointer data)
     Outcome o = run_isolated(differential, rel, dir);
 
     report(&o);
-    rm_tree(dir);
+    test_rm_rf(dir);
     g_free(dir);
 }
 
@@ -897,7 +881,7 @@ test_row_hook_timing(void)
             g_strfreev(lines);
         }
         g_string_free(o.msg, TRUE);
-        rm_tree(dir);
+        test_rm_rf(dir);
         g_free(dir);
     }
     g_test_message("row hook: %" PRId64 " of %" PRId64 " rows see a live state other than all rows up to seq",
@@ -1041,55 +1025,13 @@ test_refuses_bad_files(void)
     g_clear_error(&err);
     g_assert_cmpint(replay_index(empty, 0, NULL, &err), ==, TRACE_ERR_NOT_SQLITE);
     g_clear_error(&err);
-    rm_tree(dir);
+    test_rm_rf(dir);
     g_free(missing);
     g_free(empty);
     g_free(dir);
 }
 
 /* ---- scenario discovery -------------------------------------------------------------------------- */
-
-static bool
-is_root(const char *dir)
-{
-    char *a = g_build_filename(dir, "tests", "scenarios", NULL);
-    char *b = g_build_filename(dir, "lua", "win32.lua", NULL);
-    bool ok = g_file_test(a, G_FILE_TEST_IS_DIR) && g_file_test(b, G_FILE_TEST_IS_REGULAR);
-
-    g_free(a);
-    g_free(b);
-    return ok;
-}
-
-/* The source tree: $APCSIM_ROOT, the working directory or one of its
- * parents, or a parent of the test binary (build/tests/test_replay). */
-static char *
-find_root(void)
-{
-    const char *env = g_getenv("APCSIM_ROOT");
-    char *starts[2] = { g_get_current_dir(), g_file_read_link("/proc/self/exe", NULL) };
-    char *found = NULL;
-
-    if (env && is_root(env))
-        found = g_strdup(env);
-    for (int i = 0; !found && i < 2; i++) {
-        char *dir = starts[i] ? g_strdup(starts[i]) : NULL;
-
-        for (int up = 0; dir && !found && up < 5; up++) {
-            char *parent;
-
-            if (is_root(dir))
-                found = g_strdup(dir);
-            parent = g_path_get_dirname(dir);
-            g_free(dir);
-            dir = parent;
-        }
-        g_free(dir);
-    }
-    g_free(starts[0]);
-    g_free(starts[1]);
-    return found;
-}
 
 static gint
 cmp_str(gconstpointer a, gconstpointer b)
@@ -1131,7 +1073,7 @@ main(int argc, char **argv)
     g_scenarios = scenarios;
     g_test_init(&argc, &argv, NULL);
     g_test_set_nonfatal_assertions();
-    g_root = find_root();
+    g_root = test_find_source_root();
     g_test_add_func("/replay/parse-time", test_parse_time);
     g_test_add_func("/replay/refuses-bad-files", test_refuses_bad_files);
     g_test_add_func("/replay/checkpointer", test_checkpointer);
