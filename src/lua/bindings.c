@@ -48,15 +48,30 @@ static int64_t rt_opttime(lua_State *L, int idx, int64_t def, const char *what)
     return lua_isnoneornil(L, idx) ? def : rt_checktime(L, idx, what);
 }
 
+/* The value at idx as option k of a table: def if nil; an error if of the wrong type. */
+static const char *rt_value_string(lua_State *L, int idx, const char *k, const char *def)
+{
+    if (lua_isnil(L, idx))
+        return def;
+    if (lua_type(L, idx) != LUA_TSTRING)
+        rt_error(L, "field '%s' must be a string, got %s", k, luaL_typename(L, idx));
+    return lua_tostring(L, idx);
+}
+
+static int64_t rt_value_int(lua_State *L, int idx, const char *k, int64_t def)
+{
+    if (lua_isnil(L, idx))
+        return def;
+    if (!lua_isinteger(L, idx))
+        rt_error(L, "field '%s' must be an integer, got %s", k,
+                 lua_type(L, idx) == LUA_TNUMBER ? "a float" : luaL_typename(L, idx));
+    return lua_tointeger(L, idx);
+}
+
 static const char *rt_field_string(lua_State *L, int t, const char *k, const char *def)
 {
     lua_getfield(L, t, k);
-    const char *s = def;
-    if (!lua_isnil(L, -1)) {
-        if (lua_type(L, -1) != LUA_TSTRING)
-            rt_error(L, "field '%s' must be a string, got %s", k, luaL_typename(L, -1));
-        s = lua_tostring(L, -1);
-    }
+    const char *s = rt_value_string(L, -1, k, def);
     lua_pop(L, 1);      /* strings stay alive: the table holds them */
     return s;
 }
@@ -64,13 +79,7 @@ static const char *rt_field_string(lua_State *L, int t, const char *k, const cha
 static int64_t rt_field_int(lua_State *L, int t, const char *k, int64_t def)
 {
     lua_getfield(L, t, k);
-    int64_t v = def;
-    if (!lua_isnil(L, -1)) {
-        if (!lua_isinteger(L, -1))
-            rt_error(L, "field '%s' must be an integer, got %s", k,
-                     lua_type(L, -1) == LUA_TNUMBER ? "a float" : luaL_typename(L, -1));
-        v = lua_tointeger(L, -1);
-    }
+    int64_t v = rt_value_int(L, -1, k, def);
     lua_pop(L, 1);
     return v;
 }
@@ -138,24 +147,60 @@ static const RtFieldNames *rt_field_names(lua_State *L, const char *const *allow
     return fn;
 }
 
+/* The position of key k in allowed, or -1 (interned pointers first, then strcmp). */
+static int rt_field_index(const RtFieldNames *fn, const char *const *allowed, const char *k)
+{
+    for (int i = 0; fn && i < fn->n; i++)
+        if (k == fn->interned[i])
+            return i;
+    for (int i = 0; allowed[i]; i++)
+        if (strcmp(allowed[i], k) == 0)
+            return i;
+    return -1;
+}
+
+/* The key lua_next left at -2 (value at -1), checked: its position in allowed. */
+static int rt_next_field(lua_State *L, const RtFieldNames *fn, const char *ctor, const char *const *allowed)
+{
+    if (lua_type(L, -2) != LUA_TSTRING)
+        rt_error(L, "%s{}: unexpected positional value", ctor);
+    const char *k = lua_tostring(L, -2);
+    int i = rt_field_index(fn, allowed, k);
+    if (i < 0)
+        rt_error(L, "%s{}: unknown field '%s'", ctor, k);
+    return i;
+}
+
 static void rt_check_fields(lua_State *L, int t, const char *ctor, const char *const *allowed)
 {
     const RtFieldNames *fn = rt_field_names(L, allowed);
     lua_pushnil(L);
     while (lua_next(L, t)) {
+        rt_next_field(L, fn, ctor, allowed);
         lua_pop(L, 1);
-        if (lua_type(L, -1) != LUA_TSTRING) {
-            rt_error(L, "%s{}: unexpected positional value", ctor);
-        }
-        const char *k = lua_tostring(L, -1);
-        bool ok = false;
-        for (int i = 0; fn && i < fn->n && !ok; i++)
-            ok = k == fn->interned[i];
-        for (const char *const *a = allowed; *a && !ok; a++)
-            ok = strcmp(*a, k) == 0;
-        if (!ok)
-            rt_error(L, "%s{}: unknown field '%s'", ctor, k);
     }
+}
+
+/*
+ * rt_check_fields and the reads of every field in one pass over the table at
+ * t (for the calls a scenario makes per event: KeInitializeApc, at): pushes
+ * one value per name of allowed, in its order (nil where the table has none),
+ * and returns the stack index of the first.
+ */
+static int rt_read_fields(lua_State *L, int t, const char *ctor, const char *const *allowed)
+{
+    const RtFieldNames *fn = rt_field_names(L, allowed);
+    int n = 0;
+    while (allowed[n])
+        n++;
+    luaL_checkstack(L, n + 3, ctor);
+    int base = lua_gettop(L) + 1;
+    for (int i = 0; i < n; i++)
+        lua_pushnil(L);
+    lua_pushnil(L);
+    while (lua_next(L, t))
+        lua_replace(L, base + rt_next_field(L, fn, ctor, allowed));
+    return base;
 }
 
 static void rt_push_status(lua_State *L, NTSTATUS st)
@@ -278,14 +323,19 @@ static int rt_signal_finish(lua_State *L, int32_t old, bool wait)
     return rt_finish(L, old, k_int);
 }
 
-static KTHREAD *rt_thread_of(lua_State *L, int idx)
+/* The thread of thread handle h (at stack index idx), which may not be an idle thread. */
+static KTHREAD *rt_thread_of_handle(lua_State *L, RtHandle *h, int idx)
 {
-    RtHandle *h = rt_check_handle(L, idx, H_THREAD, "a thread");
     KTHREAD *t = (KTHREAD *)ke_object_by_id(rt_get(L)->m, h->id);
     if (t->idle)
         rt_error(L, "argument #%d: %s is a CPU's idle thread, which takes no APCs, alerts, suspensions or "
                     "terminations (an at() callback runs in whatever thread its CPU runs)", idx, t->header.name);
     return t;
+}
+
+static KTHREAD *rt_thread_of(lua_State *L, int idx)
+{
+    return rt_thread_of_handle(L, rt_check_handle(L, idx, H_THREAD, "a thread"), idx);
 }
 
 static DISPATCHER_HEADER *rt_waitable(lua_State *L, int idx)
@@ -863,34 +913,30 @@ static int l_KeInitializeApc(lua_State *L)
     LuaRuntime *rt = rt_get(L);
     rt_require_kernel(L, "KeInitializeApc");
     luaL_checktype(L, 1, LUA_TTABLE);
-    static const char *const allowed[] = { "thread", "environment", "kernel_routine", "rundown_routine",
-                                           "normal_routine", "mode", "context", "name", NULL };
-    rt_check_fields(L, 1, "KeInitializeApc", allowed);
-    lua_getfield(L, 1, "thread");
-    KTHREAD *t = rt_thread_of(L, lua_gettop(L));
-    lua_pop(L, 1);
-    const char *envs = rt_field_string(L, 1, "environment", "OriginalApcEnvironment");
+    static const char *const allowed[] = { "thread", "environment", "kernel_routine", "normal_routine",
+                                           "rundown_routine", "mode", "context", "name", NULL };
+    enum { F_THREAD, F_ENV, F_KR, F_NR, F_RR, F_MODE, F_CTX, F_NAME };
+    int b = rt_read_fields(L, 1, "KeInitializeApc", allowed);
+    RtHandle *th = rt_test_handle(L, b + F_THREAD);
+    if (!th || th->kind != H_THREAD)
+        return rt_error(L, "KeInitializeApc: field 'thread' must be a thread, got %s",
+                        rt_type_name(L, b + F_THREAD));
+    KTHREAD *t = rt_thread_of_handle(L, th, b + F_THREAD);
+    const char *envs = rt_value_string(L, b + F_ENV, "environment", "OriginalApcEnvironment");
     int env = -1;
     for (int i = 0; i < 4; i++)
         if (strcmp(envs, nt_env_name(i)) == 0)
             env = i;
     if (env < 0)
         return rt_error(L, "KeInitializeApc: unknown environment \"%s\"", envs);
-    lua_getfield(L, 1, "mode");
-    KPROCESSOR_MODE mode = rt_check_mode(L, lua_gettop(L), KernelMode);
-    lua_pop(L, 1);
-    /* the three routines, read once: stack slots base+0..2 */
-    static const char *const fns[] = { "kernel_routine", "normal_routine", "rundown_routine" };
-    int base = lua_gettop(L) + 1;
-    for (int i = 0; i < 3; i++) {
-        lua_getfield(L, 1, fns[i]);
-        if (!lua_isnil(L, -1) && !lua_isfunction(L, -1))
-            return rt_error(L, "KeInitializeApc: %s must be a function", fns[i]);
-    }
-    bool has_nr = !lua_isnil(L, base + 1);
-    bool has_rr = !lua_isnil(L, base + 2);
+    KPROCESSOR_MODE mode = rt_check_mode(L, b + F_MODE, KernelMode);
+    for (int i = F_KR; i <= F_RR; i++)
+        if (!lua_isnil(L, b + i) && !lua_isfunction(L, b + i))
+            return rt_error(L, "KeInitializeApc: %s must be a function", allowed[i]);
+    bool has_nr = !lua_isnil(L, b + F_NR);
+    bool has_rr = !lua_isnil(L, b + F_RR);
     char namebuf[64];
-    const char *name = rt_field_string(L, 1, "name", NULL);
+    const char *name = rt_value_string(L, b + F_NAME, "name", NULL);
     if (!name) {
         snprintf(namebuf, sizeof namebuf, "apc%d", rt->m->next_apc_id);
         name = namebuf;
@@ -898,29 +944,27 @@ static int l_KeInitializeApc(lua_State *L)
     KAPC *apc = KeInitializeApc(rt->m, t, (KAPC_ENVIRONMENT)env, mode, has_nr, has_rr, name);
     apc->runner_rec = ++rt->next_rec;
     int32_t rec = apc->runner_rec;
-    /* The scenario side of the APC: routines and context (A1-A3). */
-    lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_apcs);
-    int recs = lua_gettop(L);
-    if (lua_isnil(L, base))
+    /* The scenario side of the APC: routines and context (A1-A3); no system
+     * arguments before an insertion (A5): a new record's slots are nil. */
+    rt_apc_record(L, rec);
+    int slots = lua_gettop(L);
+    if (lua_isnil(L, b + F_KR))
         lua_pushcfunction(L, l_noop);
     else
-        lua_pushvalue(L, base);
-    rt_apc_set(L, recs, rec, RT_APC_KR);
-    lua_pushvalue(L, base + 1);
-    rt_apc_set(L, recs, rec, RT_APC_NR);
-    lua_pushvalue(L, base + 2);
-    rt_apc_set(L, recs, rec, RT_APC_RR);
+        lua_pushvalue(L, b + F_KR);
+    rt_apc_set(L, slots, rec, RT_APC_KR);
+    lua_pushvalue(L, b + F_NR);
+    rt_apc_set(L, slots, rec, RT_APC_NR);
+    lua_pushvalue(L, b + F_RR);
+    rt_apc_set(L, slots, rec, RT_APC_RR);
     if (has_nr)         /* A2: a special APC's context is NULL */
-        lua_getfield(L, 1, "context");
+        lua_pushvalue(L, b + F_CTX);
     else
         lua_pushnil(L);
-    rt_apc_set(L, recs, rec, RT_APC_CTX);
-    lua_pushnil(L);     /* A5: no system arguments before an insertion */
-    rt_apc_set(L, recs, rec, RT_APC_ARG1);
-    lua_pushnil(L);
-    rt_apc_set(L, recs, rec, RT_APC_ARG2);
-    lua_pop(L, 1);
-    rt_push_handle(L, H_APC, apc->id);
+    rt_apc_set(L, slots, rec, RT_APC_CTX);
+    rt_new_handle(L, rt, H_APC, apc->id);
+    lua_pushvalue(L, -1);
+    rt_apc_set(L, slots, rec, RT_APC_HANDLE);
     return 1;
 }
 
@@ -933,11 +977,12 @@ static int l_KeInsertQueueApc(lua_State *L)
     bool ok = KeInsertQueueApc(rt->m, apc, inc);
     if (ok) {
         /* A5: the system arguments are written only by a successful insertion. */
-        lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_apcs);
+        rt_apc_record(L, apc->runner_rec);
+        int chunk = lua_gettop(L);
         lua_pushvalue(L, 2);
-        rt_apc_set(L, -2, apc->runner_rec, RT_APC_ARG1);
+        rt_apc_set(L, chunk, apc->runner_rec, RT_APC_ARG1);
         lua_pushvalue(L, 3);
-        rt_apc_set(L, -2, apc->runner_rec, RT_APC_ARG2);
+        rt_apc_set(L, chunk, apc->runner_rec, RT_APC_ARG2);
         lua_pop(L, 1);
     }
     return rt_finish(L, ok, k_bool);
@@ -1053,20 +1098,21 @@ static int l_irp(lua_State *L)
     rt_push_handle(L, H_IRP, irp->id);
     int h = lua_gettop(L);
     /* the completion routine is called (dwErrorCode, dwNumberOfBytesTransfered, irp) */
-    lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_apcs);
     int32_t id = irp->apc->runner_rec;
+    rt_apc_record(L, id);
+    int chunk = lua_gettop(L);
     lua_pushnil(L);
-    rt_apc_set(L, -2, id, RT_APC_KR);
+    rt_apc_set(L, chunk, id, RT_APC_KR);
     lua_getfield(L, 1, "completion");
-    rt_apc_set(L, -2, id, RT_APC_NR);
+    rt_apc_set(L, chunk, id, RT_APC_NR);
     lua_pushnil(L);
-    rt_apc_set(L, -2, id, RT_APC_RR);
+    rt_apc_set(L, chunk, id, RT_APC_RR);
     lua_pushinteger(L, 0);
-    rt_apc_set(L, -2, id, RT_APC_CTX);
+    rt_apc_set(L, chunk, id, RT_APC_CTX);
     lua_pushinteger(L, 0);
-    rt_apc_set(L, -2, id, RT_APC_ARG1);
+    rt_apc_set(L, chunk, id, RT_APC_ARG1);
     lua_pushvalue(L, h);
-    rt_apc_set(L, -2, id, RT_APC_ARG2);
+    rt_apc_set(L, chunk, id, RT_APC_ARG2);
     lua_pop(L, 1);
     return 1;
 }
@@ -1213,11 +1259,11 @@ static int rt_schedule(lua_State *L, bool periodic)
     if (!lua_isnoneornil(L, 3)) {
         luaL_checktype(L, 3, LUA_TTABLE);
         static const char *const allowed[] = { "cpu", "count", "start", NULL };
-        rt_check_fields(L, 3, fn, allowed);
-        cpu = rt_field_int(L, 3, "cpu", 0);
-        count = rt_field_int(L, 3, "count", -1);
-        if (periodic)
-            start = rt_field_time(L, 3, "start", start);
+        int b = rt_read_fields(L, 3, fn, allowed);
+        cpu = rt_value_int(L, b, "cpu", 0);
+        count = rt_value_int(L, b + 1, "count", -1);
+        if (periodic && !lua_isnil(L, b + 2))
+            start = rt_checktime(L, b + 2, "start");
     }
     if (cpu < 0 || cpu >= m->ncpus)
         return rt_error(L, "%s: no CPU %lld on this machine (%d CPUs)", fn, (long long)cpu, m->ncpus);
@@ -1225,7 +1271,8 @@ static int rt_schedule(lua_State *L, bool periodic)
         return 0;
     KCODE code = { rt_ref(L, 2), 0 };
     char name[80];
-    snprintf(name, sizeof name, "%s@%s", fn, rt_where(L));
+    g_strlcpy(name, periodic ? "every@" : "at@", sizeof name);
+    g_strlcat(name, rt_where(L), sizeof name);
     if (periodic)
         ke_schedule_dpc(m, start, (int)cpu, code, t, count, name);
     else

@@ -52,6 +52,7 @@ struct LuaRuntime {
     char *expected_bugcheck;
     int ref_handles;                /* registry: handles[kind][id] (ids are dense: array parts) */
     int ref_handle_mt;              /* registry: the handles' metatable ("apcsim.handle") */
+    const void *handle_mt;          /* its address (rt_test_handle compares it, never orders by it) */
     int ref_apcs;                   /* registry: apc records, flat: slot RT_APC_SLOT(id, k) */
     int ref_calls;                  /* registry: APC calls by id */
     int ref_cos;                    /* registry: coroutines by frame co ref */
@@ -63,21 +64,31 @@ struct LuaRuntime {
 };
 
 /*
- * The scenario side of an APC (A1-A3, A5): its routines, context and system
- * arguments, kept flat in the registry table ref_apcs (no table per APC):
- * value k of the APC whose record number (KAPC.runner_rec, dense from 1) is
- * rec is at index RT_APC_SLOT(rec, k), so the table grows as an array.
+ * The scenario side of an APC (A1-A3, A5): its routines, context, system
+ * arguments and handle, kept flat (no table per APC) in chunk tables of
+ * RT_APC_CHUNK records each, held by the registry table ref_apcs: value k of
+ * the APC whose record number (KAPC.runner_rec, dense from 1) is rec is at
+ * index RT_APC_SLOT(rec, k) of chunk (rec - 1) / RT_APC_CHUNK + 1. A chunk is
+ * created with all its slots in the array part, so storing a value (nil
+ * included) never makes Lua rehash it.
  */
 enum { RT_APC_KR = 1, RT_APC_NR, RT_APC_RR, RT_APC_CTX, RT_APC_ARG1, RT_APC_ARG2,
        RT_APC_HANDLE,               /* the APC's handle userdata (rt_push_handle) */
        RT_APC_NSLOTS = RT_APC_HANDLE };
-#define RT_APC_SLOT(rec, k) ((lua_Integer)((rec) - 1) * RT_APC_NSLOTS + (k))
-/* Pop the value on top of L's stack into slot k of APC record rec (recs: the stack
- * index of ref_apcs). A nil is stored as a sentinel so that every slot of an
- * APC is filled and the table keeps them in its array part. */
-void rt_apc_set(lua_State *L, int recs, int32_t rec, int k);
-/* Push slot k of APC record rec (nil for the sentinel); returns its Lua type. */
-int rt_apc_get(lua_State *L, int recs, int32_t rec, int k);
+#define RT_APC_CHUNK 256
+#define RT_APC_SLOT(rec, k) ((lua_Integer)(((rec) - 1) % RT_APC_CHUNK) * RT_APC_NSLOTS + (k))
+/* Push the chunk table that holds record rec (created on first use). */
+void rt_apc_record(lua_State *L, int32_t rec);
+/* Pop the value on top of L's stack into slot k of record rec (chunk: the
+ * absolute stack index of rt_apc_record's table for rec). */
+void rt_apc_set(lua_State *L, int chunk, int32_t rec, int k);
+/* Push slot k of record rec; returns its Lua type. */
+int rt_apc_get(lua_State *L, int chunk, int32_t rec, int k);
+/* A new handle userdata of (kind, id) on top of L's stack (rt_push_handle
+ * finds an existing one first). */
+void rt_new_handle(lua_State *L, LuaRuntime *rt, int kind, int32_t id);
+/* The kind of the handle at idx ("thread", "event", ...) or its Lua type name. */
+const char *rt_type_name(lua_State *L, int idx);
 
 /* bindings.c */
 #define RT_FIELD_NAME_LISTS 32

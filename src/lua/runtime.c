@@ -180,6 +180,23 @@ static bool rt_is_library_source(LuaRuntime *rt, const char *src)
     return src[0] != '@' || (rt->lua_dir && g_str_has_prefix(src + 1, rt->lua_dir));
 }
 
+/* "short_src:line" into buf (rt_where runs per at() call: no printf). */
+static void rt_format_where(char *buf, size_t size, const char *src, int line)
+{
+    char num[16];
+    int n = 0;
+    do
+        num[n++] = (char)('0' + line % 10);
+    while ((line /= 10) > 0 && n < (int)sizeof num);
+    size_t len = g_strlcpy(buf, src, size);
+    if (len + (size_t)n + 2 > size)
+        return;
+    buf[len++] = ':';
+    while (n > 0)
+        buf[len++] = num[--n];
+    buf[len] = 0;
+}
+
 const char *rt_where(lua_State *L)
 {
     static char buf[1024];
@@ -191,11 +208,11 @@ const char *rt_where(lua_State *L)
         if (!lua_getinfo(L, "Sl", &ar) || ar.currentline <= 0)
             continue;
         if (!rt_is_library_source(rt, ar.source)) {
-            snprintf(buf, sizeof buf, "%s:%d", ar.short_src, ar.currentline);
+            rt_format_where(buf, sizeof buf, ar.short_src, ar.currentline);
             return buf;
         }
         if (!fallback) {
-            snprintf(fb, sizeof fb, "%s:%d", ar.short_src, ar.currentline);
+            rt_format_where(fb, sizeof fb, ar.short_src, ar.currentline);
             fallback = fb;
         }
     }
@@ -280,7 +297,7 @@ static int handle_newindex(lua_State *L)
 }
 
 /* A new handle userdata of (kind, id) on top of L's stack. */
-static void rt_new_handle(lua_State *L, LuaRuntime *rt, int kind, int32_t id)
+void rt_new_handle(lua_State *L, LuaRuntime *rt, int kind, int32_t id)
 {
     RtHandle *h = lua_newuserdatauv(L, sizeof *h, 0);
     h->kind = kind;
@@ -295,12 +312,12 @@ void rt_push_handle(lua_State *L, int kind, int32_t id)
     KAPC *apc;
     if (kind == H_APC && rt->m && (apc = ke_apc_by_id(rt->m, id)) != NULL && apc->runner_rec > 0) {
         /* a scenario APC's handle lives in its record (a dense array) */
-        lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_apcs);
-        if (rt_apc_get(L, -1, apc->runner_rec, RT_APC_HANDLE) != LUA_TUSERDATA) {
+        rt_apc_record(L, apc->runner_rec);
+        if (rt_apc_get(L, lua_gettop(L), apc->runner_rec, RT_APC_HANDLE) != LUA_TUSERDATA) {
             lua_pop(L, 1);
             rt_new_handle(L, rt, kind, id);
             lua_pushvalue(L, -1);
-            rt_apc_set(L, -3, apc->runner_rec, RT_APC_HANDLE);
+            rt_apc_set(L, lua_gettop(L) - 2, apc->runner_rec, RT_APC_HANDLE);
         }
         lua_remove(L, -2);
         return;
@@ -327,22 +344,20 @@ void rt_push_handle(lua_State *L, int kind, int32_t id)
 
 RtHandle *rt_test_handle(lua_State *L, int idx)
 {
-    /* luaL_testudata without its lookup of the metatable by name */
-    void *p = lua_touserdata(L, idx);
-    if (!p || lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx))
+    /* luaL_testudata without its lookup of the metatable by name: the
+     * metatable is compared by address (the registry keeps it alive) */
+    if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx))
         return NULL;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, rt_get(L)->ref_handle_mt);
-    bool same = lua_rawequal(L, -1, -2);
-    lua_pop(L, 2);
-    return same ? p : NULL;
+    bool same = lua_topointer(L, -1) == rt_get(L)->handle_mt;
+    lua_pop(L, 1);
+    return same ? lua_touserdata(L, idx) : NULL;
 }
 
 RtHandle *rt_check_handle(lua_State *L, int idx, int kind, const char *what)
 {
     RtHandle *h = rt_test_handle(L, idx);
     if (!h || (kind && h->kind != kind)) {
-        const char *got = h ? handle_kind_names[h->kind] : luaL_typename(L, idx);
-        rt_error(L, "argument #%d: expected %s, got %s", idx, what, got);
+        rt_error(L, "argument #%d: expected %s, got %s", idx, what, rt_type_name(L, idx));
     }
     return h;
 }
@@ -361,27 +376,34 @@ void rt_unref(lua_State *L, int32_t ref)
 
 /* ---- APC records (rt_internal.h) ---------------------------------------------- */
 
-static const char rt_nil_sentinel;      /* its address stands for nil in ref_apcs */
-
-void rt_apc_set(lua_State *L, int recs, int32_t rec, int k)
+void rt_apc_record(lua_State *L, int32_t rec)
 {
-    recs = lua_absindex(L, recs);
-    if (lua_isnil(L, -1)) {
+    LuaRuntime *rt = rt_get(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_apcs);
+    lua_Integer chunk = (rec - 1) / RT_APC_CHUNK + 1;
+    if (lua_rawgeti(L, -1, chunk) != LUA_TTABLE) {
         lua_pop(L, 1);
-        lua_pushlightuserdata(L, (void *)&rt_nil_sentinel);
+        lua_createtable(L, RT_APC_CHUNK * RT_APC_NSLOTS, 0);    /* every slot in the array part */
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, -3, chunk);
     }
-    lua_rawseti(L, recs, RT_APC_SLOT(rec, k));
+    lua_remove(L, -2);
 }
 
-int rt_apc_get(lua_State *L, int recs, int32_t rec, int k)
+void rt_apc_set(lua_State *L, int chunk, int32_t rec, int k)
 {
-    int type = lua_rawgeti(L, recs, RT_APC_SLOT(rec, k));
-    if (type == LUA_TLIGHTUSERDATA && lua_touserdata(L, -1) == &rt_nil_sentinel) {
-        lua_pop(L, 1);
-        lua_pushnil(L);
-        type = LUA_TNIL;
-    }
-    return type;
+    lua_rawseti(L, chunk, RT_APC_SLOT(rec, k));
+}
+
+int rt_apc_get(lua_State *L, int chunk, int32_t rec, int k)
+{
+    return lua_rawgeti(L, chunk, RT_APC_SLOT(rec, k));
+}
+
+const char *rt_type_name(lua_State *L, int idx)
+{
+    RtHandle *h = rt_test_handle(L, idx);
+    return h ? handle_kind_names[h->kind] : luaL_typename(L, idx);
 }
 
 /* ---- the runner (KRUNNER) --------------------------------------------------- */
@@ -430,10 +452,14 @@ static int rt_push_entry(LuaRuntime *rt, lua_State *co, KTHREAD *t, KFRAME *f)
         lua_xmove(L, co, 4);
         lua_pop(L, 2);
         return 3;
-    case RtRundownRoutine:
-        lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_apcs);
+    case RtRundownRoutine: {
         KAPC *owner = ke_apc_by_id(rt->m, f->owner_id);
-        if (!owner || owner->runner_rec <= 0 || rt_apc_get(L, -1, owner->runner_rec, RT_APC_RR) == LUA_TNIL) {
+        if (!owner || owner->runner_rec <= 0) {
+            lua_pushnil(co);
+            return 0;
+        }
+        rt_apc_record(L, owner->runner_rec);
+        if (rt_apc_get(L, lua_gettop(L), owner->runner_rec, RT_APC_RR) == LUA_TNIL) {
             lua_pop(L, 2);
             lua_pushnil(co);
             return 0;
@@ -442,6 +468,7 @@ static int rt_push_entry(LuaRuntime *rt, lua_State *co, KTHREAD *t, KFRAME *f)
         lua_pop(L, 1);
         rt_push_handle(co, H_APC, f->owner_id);
         return 1;
+    }
     default:
         lua_pushnil(co);
         return 0;
@@ -622,13 +649,13 @@ static int32_t rt_call_begin(void *ctx, KAPC *apc)
     }
     lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_calls);
     lua_createtable(L, 0, 5);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_apcs);
+    rt_apc_record(L, apc->runner_rec);
     static const struct { int slot; const char *field; } fields[] = {
         { RT_APC_KR, "kernel_routine" }, { RT_APC_NR, "normal_routine" }, { RT_APC_CTX, "context" },
         { RT_APC_ARG1, "arg1" }, { RT_APC_ARG2, "arg2" },
     };
     for (size_t i = 0; i < G_N_ELEMENTS(fields); i++) {
-        if (rt_apc_get(L, -1, apc->runner_rec, fields[i].slot) == LUA_TNIL)
+        if (rt_apc_get(L, lua_gettop(L), apc->runner_rec, fields[i].slot) == LUA_TNIL)
             lua_pop(L, 1);                  /* nil: nothing to copy (the table has no such key) */
         else
             lua_setfield(L, -3, fields[i].field);
@@ -950,6 +977,7 @@ LuaRuntime *lua_runtime_new(const LuaRuntimeOptions *opt, char **err)
     lua_setfield(L, -2, "__tostring");
     lua_pushboolean(L, 0);
     lua_setfield(L, -2, "__metatable");
+    rt->handle_mt = lua_topointer(L, -1);
     rt->ref_handle_mt = luaL_ref(L, LUA_REGISTRYINDEX);     /* pops it; also kept by name */
     rt_register_bindings(rt);
     lua_sethook(L, rt_hook, LUA_MASKCOUNT, HOOK_EVERY);
