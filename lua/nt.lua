@@ -7,11 +7,16 @@
 
 --- syscall(name, fn): from user mode, run fn in kernel mode and return to
 --- user mode through the full exit path; returns fn's results.
+-- The exit half: leave through the exit path, then return fn's results as
+-- they are (all of them, nils included; no table to hold them).
+local function syscall_exit(...)
+  __syscall_exit()
+  return ...
+end
+
 function syscall(name, fn)
   __syscall_enter(name)
-  local r = table.pack(fn())
-  __syscall_exit()
-  return table.unpack(r, 1, r.n)
+  return syscall_exit(fn())
 end
 
 -- An Nt* service: a system call from user mode; from kernel mode (a driver's
@@ -19,7 +24,8 @@ end
 -- fn receives the PreviousMode ("UserMode" or "KernelMode").
 local function service(name, fn)
   if current_mode() == "UserMode" then
-    return syscall(name, function() return fn("UserMode") end)
+    __syscall_enter(name)
+    return syscall_exit(fn("UserMode"))
   end
   return fn("KernelMode")
 end
