@@ -95,7 +95,9 @@ const char *rt_type_name(lua_State *L, int idx);
 void rt_register_bindings(LuaRuntime *rt);
 
 /* runtime.c */
-LuaRuntime *rt_get(lua_State *L);
+/* The runtime of L (any of its coroutines): kept in the state's extra space,
+ * which Lua copies into every thread it creates. */
+static inline LuaRuntime *rt_get(lua_State *L) { return *(LuaRuntime **)lua_getextraspace(L); }
 KMACHINE *rt_machine(LuaRuntime *rt);          /* creates the machine if needed */
 void rt_push_handle(lua_State *L, int kind, int32_t id);
 RtHandle *rt_check_handle(lua_State *L, int idx, int kind, const char *what);

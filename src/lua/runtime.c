@@ -28,13 +28,6 @@
 #define RT_KEY "apcsim.runtime"
 #define HOOK_EVERY 1000
 
-LuaRuntime *rt_get(lua_State *L)
-{
-    void *ud = NULL;
-    lua_getallocf(L, &ud);
-    return ud;
-}
-
 /* ---- memory cap and instruction budget ---------------------------------- */
 
 /*
@@ -961,6 +954,8 @@ LuaRuntime *lua_runtime_new(const LuaRuntimeOptions *opt, char **err)
         return NULL;
     }
     lua_State *L = rt->L;
+    _Static_assert(LUA_EXTRASPACE >= sizeof(LuaRuntime *), "rt_get keeps the runtime in the extra space");
+    *(LuaRuntime **)lua_getextraspace(L) = rt;     /* rt_get; every coroutine copies it */
     rt_open_sandbox(rt);
     rt_new_registry_table(L, &rt->ref_handles);
     rt_new_registry_table(L, &rt->ref_apcs);
