@@ -129,9 +129,10 @@ void ki_object_satisfy(KMACHINE *m, DISPATCHER_HEADER *h, KTHREAD *t)
 }
 
 /* KiWaitTest: satisfy waiters of h in wait-list order while it stays
- * signaled. WaitAny waiters get their index (abandoned mutant: +0x80);
- * a WaitAll waiter is satisfied if all its objects are, else unwaited with
- * STATUS_KERNEL_APC to re-evaluate (W5). */
+ * signaled. WaitAny waiters get their index (abandoned mutant: +0x80).
+ * A WaitAll waiter is never satisfied here: it is unwaited with
+ * STATUS_KERNEL_APC and re-evaluates all its objects through W1 when it runs
+ * again (W5, WRK KiWaitTest), so h stays signaled for the waiters behind it. */
 void ki_signal_object(KMACHINE *m, DISPATCHER_HEADER *h, int increment)
 {
     GList *l = h->wait_list.head;
@@ -147,20 +148,7 @@ void ki_signal_object(KMACHINE *m, DISPATCHER_HEADER *h, int increment)
             ki_object_satisfy(m, h, t);
             ki_unwait_thread(m, t, (abandoned ? STATUS_ABANDONED_WAIT_0 : STATUS_WAIT_0) + wb->wait_key, increment);
         } else {
-            KWAIT *w = t->wait;
-            bool all = true;
-            for (int i = 0; i < w->count; i++)
-                all = all && ki_object_satisfiable(w->objects[i], t);
-            if (all) {
-                bool abandoned = false;
-                for (int i = 0; i < w->count; i++) {
-                    abandoned |= w->objects[i]->type == MutantObject && ((KMUTANT *)w->objects[i])->abandoned;
-                    ki_object_satisfy(m, w->objects[i], t);
-                }
-                ki_unwait_thread(m, t, abandoned ? STATUS_ABANDONED_WAIT_0 : STATUS_WAIT_0, increment);
-            } else {
-                ki_unwait_thread(m, t, STATUS_KERNEL_APC, increment);   /* W5 */
-            }
+            ki_unwait_thread(m, t, STATUS_KERNEL_APC, increment);       /* W5 */
         }
         l = h->wait_list.head;      /* the unwait unlinked blocks: start over */
     }
