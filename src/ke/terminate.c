@@ -24,12 +24,10 @@ NTSTATUS PsTerminateThread(KMACHINE *m, KTHREAD *t, NTSTATUS exit_status)
         ke_push_frame(m, t, FRAME_EXIT_THREAD);
         return STATUS_SUCCESS;
     }
-    if (t->state == Terminated)
-        return STATUS_SUCCESS;
     if (t->system)
-        return STATUS_ACCESS_DENIED;        /* T2: system threads end themselves */
-    if (t->terminating)
-        return STATUS_SUCCESS;              /* T2: no second exit APC */
+        return STATUS_ACCESS_DENIED;        /* T2: system threads end themselves (tested first) */
+    if (t->terminating || t->state == Terminated)
+        return STATUS_SUCCESS;              /* T2: Terminated flag already set, no second exit APC */
     t->terminating = true;
     char *name = g_strdup_printf("%s.ExitApc", t->header.name);
     KAPC *apc = KeInitializeApc(m, t, OriginalApcEnvironment, KernelMode, true, true, name);

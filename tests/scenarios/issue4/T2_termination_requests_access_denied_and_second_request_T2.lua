@@ -10,7 +10,8 @@
 -- At 20 us a DPC on CPU 0 tries to terminate the system thread K (ACCESS_DENIED,
 -- nothing queued) and terminates user thread T1 twice (status 8, then 9) while T1
 -- is in a critical region of a system call: both return STATUS_SUCCESS, one exit APC
--- only; T1 ends with the first status, 8, when its call returns.
+-- only; T1 ends with the first status, 8, when its call returns. Once both have
+-- ended, K still refuses (the system-thread test comes first) and T1 accepts.
 machine { cpus = 2 }
 
 local app = process { name = "app" }
@@ -43,4 +44,8 @@ at(us(200), function()
   expect(s.state == "Terminated" and s.exit_status == 8, "T1 ended with the first status, 8: "
          .. tostring(s.exit_status))
   expect(state(K).state == "Terminated" and state(K).exit_status == 0, "K ended on its own")
+  -- T2 tests "system thread" before the Terminated flag: even a system thread
+  -- that has ended refuses; an ended user thread answers STATUS_SUCCESS.
+  expect(PsTerminateThread(K, 2) == "STATUS_ACCESS_DENIED", "an ended system thread: STATUS_ACCESS_DENIED (T2)")
+  expect(PsTerminateThread(T1, 3) == "STATUS_SUCCESS", "an ended user thread: STATUS_SUCCESS (T2)")
 end, { cpu = 0 })
