@@ -9,6 +9,8 @@
  * KAPC as a user APC (Current environment, NR = the completion routine) and
  * inserts it with increment 2 - a self-insertion, so by I7 UserApcPending is
  * not set and the routine waits for an alertable wait or NtTestAlert (IO3).
+ * The completion APC takes the IRP's requestor mode (IO2): a system thread's
+ * request completes as a normal kernel APC, run at PASSIVE without a wait.
  * Completion ports and buffered copies are not modelled.
  */
 #include "ke/ke.h"
@@ -25,6 +27,7 @@ KIRP *ke_irp_create(KMACHINE *m, const char *name, KTHREAD *t, KEVENT *event, bo
     irp->event = event;
     irp->has_completion = has_completion;
     irp->environment = (uint8_t)(env == CurrentApcEnvironment ? t->apc_state_index : env);
+    irp->requestor_mode = t->system ? KernelMode : UserMode;       /* IO2; see KIRP */
     irp->pending = true;
     g_ptr_array_add(m->irps, irp);
     char *apc_name = g_strdup_printf("%s.Tail.Apc", name);
@@ -61,12 +64,16 @@ void ki_io_kernel_routine(KMACHINE *m, KTHREAD *t, KAPC_CALL *call)
         KeSetEvent(m, irp->event, 0);
     if (!irp->has_completion)
         return;
-    /* Re-initialize the same KAPC as a user APC (A6 cleared Inserted). */
-    apc->apc_mode = UserMode;
+    /* Re-initialize the same KAPC with the completion routine as its NR, in
+     * the requestor mode (A6 cleared Inserted): a user APC for a user
+     * thread's request, a normal kernel APC for a system thread's (IO2). */
+    KPROCESSOR_MODE mode = irp->requestor_mode;
+    apc->apc_mode = (uint8_t)mode;
     apc->has_normal_routine = true;
     apc->environment = t->apc_state_index;  /* CurrentApcEnvironment, resolved now (A4) */
     apc->system_argument2 = 1;
-    ke_trace(m, TR_APC_INIT, t->cpu, t->id, apc->id, ApcUser, apc->environment, UserMode, t->id, 0, NULL);
+    ke_trace(m, TR_APC_INIT, t->cpu, t->id, apc->id, mode == UserMode ? ApcUser : ApcNormalKernel, apc->environment,
+             mode, t->id, 0, NULL);
     ki_insert_queue_apc(m, apc, KE_IO_USER_APC_INCREMENT);
 }
 

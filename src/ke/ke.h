@@ -220,7 +220,9 @@ typedef struct KIRP {
     KAPC *apc;                      /* the embedded KAPC (Tail.Apc) */
     KEVENT *event;                  /* UserEvent, may be NULL */
     uint8_t environment;            /* ApcEnvironment recorded in the IRP */
-    bool has_completion;            /* a user APC routine was supplied (ReadFileEx) */
+    bool has_completion;            /* an APC routine was supplied (ReadFileEx) */
+    uint8_t requestor_mode;         /* Irp->RequestorMode: KernelMode for a system thread's
+                                     * request, else UserMode (irp{} has no mode field) */
     bool pending;                   /* not completed yet */
     int64_t boost;
 } KIRP;
