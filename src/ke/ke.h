@@ -579,6 +579,8 @@ bool ki_object_satisfiable(DISPATCHER_HEADER *h, KTHREAD *t);
 void ki_object_satisfy(KMACHINE *m, DISPATCHER_HEADER *h, KTHREAD *t);
 DISPATCHER_HEADER *ke_object_by_id(KMACHINE *m, int32_t id);
 void ki_abandon_mutants(KMACHINE *m, KTHREAD *t);
+/* PspExitThread's timer rundown (T5), at PASSIVE in the exiting thread t. */
+void ki_timer_rundown(KMACHINE *m, KTHREAD *t);
 
 /* wait.c (W1-W8) */
 typedef struct KWAIT_ARGS {

@@ -301,6 +301,24 @@ bool KeCancelTimer(KMACHINE *m, KTIMER *tm)
     return was;
 }
 
+/* ExTimerRundown (T5): cancel every timer whose expiry APC targets t and
+ * take that APC off t's queue if it waits there; the timer carries no APC
+ * any more (ApcAssociated = FALSE). */
+void ki_timer_rundown(KMACHINE *m, KTHREAD *t)
+{
+    for (guint i = 0; i < m->objects->len; i++) {
+        DISPATCHER_HEADER *h = m->objects->pdata[i];
+        if (h->type != TimerNotificationObject && h->type != TimerSynchronizationObject)
+            continue;
+        KTIMER *tm = (KTIMER *)h;
+        if (!tm->apc || tm->apc->thread != t)
+            continue;
+        KeCancelTimer(m, tm);
+        KeRemoveQueueApc(m, tm->apc);
+        tm->apc = NULL;
+    }
+}
+
 /* Arm the built-in wait timer of t for a wait's timeout (W8). */
 void ki_wait_timer_arm(KMACHINE *m, KTHREAD *t, sim_time_t due)
 {

@@ -223,6 +223,7 @@ KSTEP ki_run_exit_thread(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
                          (uint64_t)(int64_t)t->kernel_apc_disable, (uint64_t)(int64_t)t->special_apc_disable, 0);
             return STEP_CONTINUE;
         }
+        ki_timer_rundown(m, t);
         /* KeRundownThread: an owned KMUTEX is fatal, mutants are abandoned. */
         for (GList *l = t->mutant_list.head; l; l = l->next) {
             KMUTANT *mu = l->data;
