@@ -145,11 +145,16 @@ bool ki_insert_queue_apc(KMACHINE *m, KAPC *apc, int increment)
     if (apc->environment == InsertApcEnvironment)
         apc->environment = t->apc_state_index;
     KAPC_STATE *s;
-    if (m->cfg.profile == ProfileWin10)
-        /* [DIFF] row 5: only Original-while-attached goes to SAS. */
-        s = (apc->environment == OriginalApcEnvironment && t->apc_state_index == 1) ? &t->saved_apc_state
-                                                                                     : &t->apc_state;
-    else
+    if (m->cfg.profile == ProfileWin10) {
+        /* [DIFF] row 5: only Original-while-attached goes to SAS; any other
+         * APC goes to the live AS and takes its index. */
+        if (apc->environment == OriginalApcEnvironment && t->apc_state_index == 1) {
+            s = &t->saved_apc_state;
+        } else {
+            apc->environment = t->apc_state_index;
+            s = &t->apc_state;
+        }
+    } else
         s = t->apc_state_pointer[apc->environment];     /* I4 */
     int mode = apc->apc_mode;
     GQueue *list = &s->list[mode];
