@@ -282,12 +282,20 @@ bool KeRemoveQueueApc(KMACHINE *m, KAPC *apc)
         return false;
     KAPC_STATE *s = apc->state;
     int mode = apc->apc_mode;
+    KTHREAD *t = apc->thread;
     ki_unlink_apc(m, apc, 1 /* removed */);
     if (g_queue_is_empty(&s->list[mode])) {
         if (mode == KernelMode)
-            ki_set_kap(m, apc->thread, s, false);
+            ki_set_kap(m, t, s, false);
         else
-            ki_set_uap(m, apc->thread, s, false);
+            ki_set_uap(m, t, s, false);
+    }
+    if (apc->special_user && t->special_user_apc_pending && s == &t->apc_state) {
+        /* SU2: the special user APCs lead the user list; with none left the
+         * win10 pending bit has nothing to announce (I10, like UAP above). */
+        GList *h = s->list[UserMode].head;
+        if (!h || !((KAPC *)h->data)->special_user)
+            ki_set_special_user_pending(m, t, false);
     }
     return true;
 }

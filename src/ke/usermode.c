@@ -63,9 +63,10 @@ KSTEP ki_run_user_exit(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
              * (KeFlushQueueApc on a live thread, C25): NT would spin here. */
             if (g_queue_is_empty(&t->apc_state.list[UserMode])) {
                 ke_fail(m, StopScenarioError,
-                        "invariant D10 broken: thread %s returns to user mode with UserApcPending set and an "
+                        "invariant D10 broken: thread %s returns to user mode with %s set and an "
                         "empty user APC list (KeFlushQueueApc on a thread that is not exiting?); the return-to-"
-                        "user loop would never end", t->header.name);
+                        "user loop would never end", t->header.name,
+                        t->apc_state.user_apc_pending ? "UserApcPending" : "SpecialUserApcPending");
                 return STEP_CONTINUE;
             }
             ki_set_irql(m, c, APC_LEVEL);
