@@ -290,9 +290,16 @@ class Gen:
             if comp:
                 self.emit(0, "I[%d] = irp { %s, completion = function(err, n, rq) -- irp%d's routine"
                           % (k, ", ".join(fields), k), tag)
-                uctx = Ctx("UNR", "U", 0, j, 1, rdepth=1)
+                # IO2: the completion APC takes the requestor mode - a normal
+                # kernel APC for a system thread's request, else a user APC
+                if next(th for th in self.threads if th["j"] == j)["system"]:
+                    uctx = Ctx("NR", "K", 0, j, 1, rdepth=1)
+                    self.act(uctx, 'expect(current_mode() == "KernelMode" and current_irql() == 0, '
+                             '"A%d: completion of a system thread\'s request: kernel mode, PASSIVE")' % tag)
+                else:
+                    uctx = Ctx("UNR", "U", 0, j, 1, rdepth=1)
+                    self.act(uctx, 'expect(current_mode() == "UserMode", "A%d: completion in user mode")' % tag)
                 uctx.can_suspend = False
-                self.act(uctx, 'expect(current_mode() == "UserMode", "A%d: completion in user mode")' % tag)
                 self.gen_steps(uctx, self.r.randint(0, 3))
                 self.emit(0, "end }", tag)
             else:
