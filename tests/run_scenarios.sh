@@ -6,6 +6,7 @@
 #   -- expect-stderr: TEXT         TEXT must appear in stderr (may repeat)
 #   -- args: ARGS                  extra arguments for apcsim run (e.g. --profile win10);
 #                                  several lines = several runs (an empty one = no arguments)
+#   -- expect-dump: TEXT           TEXT must appear in `apcsim dump` of the run's trace (may repeat)
 # Closing line: "scenarios: N passed, M failed".
 set -u
 apcsim=${1:?usage: run_scenarios.sh path/to/apcsim}
@@ -28,6 +29,13 @@ for f in $files; do
     [ -z "$needle" ] && continue
     if ! grep -qF -- "$needle" "$tmp/err"; then ok=0; why="${why:+$why; }stderr lacks: $needle"; fi
   done < <(sed -n 's/^-- expect-stderr: *//p' "$root/$f")
+  if grep -q '^-- expect-dump:' "$root/$f"; then
+    "$apcsim" dump "$tmp/t.db" >"$tmp/dump" 2>&1 || { ok=0; why="${why:+$why; }apcsim dump failed"; }
+    while IFS= read -r needle; do
+      [ -z "$needle" ] && continue
+      if ! grep -qF -- "$needle" "$tmp/dump"; then ok=0; why="${why:+$why; }dump lacks: $needle"; fi
+    done < <(sed -n 's/^-- expect-dump: *//p' "$root/$f")
+  fi
   label="$f${args:+ ($args)}"
   if [ $ok = 1 ]; then
     pass=$((pass + 1)); echo "ok   $label"

@@ -61,17 +61,20 @@ void ki_set_sad(KMACHINE *m, KTHREAD *t, int v)
     t->special_apc_disable = (int16_t)v;
 }
 
+/* The FIELD row of a pending flag names its block: ApcState, SavedApcState,
+ * or a KeStackAttachProcess buffer (the one the APC_DEQUEUE row before it
+ * took an APC from: only KeRemoveQueueApc changes a buffer's flags). */
 void ki_set_kap(KMACHINE *m, KTHREAD *t, KAPC_STATE *s, bool v)
 {
-    ke_trace_field(m, t, ki_state_index(t, s) == 0 ? FLD_KERNEL_APC_PENDING : FLD_SAVED_KAP,
-                   s->kernel_apc_pending, v);
+    static const KTHREAD_FIELD by_index[] = { FLD_KERNEL_APC_PENDING, FLD_SAVED_KAP, FLD_BUFFER_KAP };
+    ke_trace_field(m, t, by_index[ki_state_index(t, s)], s->kernel_apc_pending, v);
     s->kernel_apc_pending = v;
 }
 
 void ki_set_uap(KMACHINE *m, KTHREAD *t, KAPC_STATE *s, bool v)
 {
-    ke_trace_field(m, t, ki_state_index(t, s) == 0 ? FLD_USER_APC_PENDING : FLD_SAVED_UAP,
-                   s->user_apc_pending, v);
+    static const KTHREAD_FIELD by_index[] = { FLD_USER_APC_PENDING, FLD_SAVED_UAP, FLD_BUFFER_UAP };
+    ke_trace_field(m, t, by_index[ki_state_index(t, s)], s->user_apc_pending, v);
     s->user_apc_pending = v;
 }
 

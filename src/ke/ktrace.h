@@ -126,7 +126,9 @@ typedef enum KTRACE_KIND {
     X(FLD_BASE_PRIORITY,       "BasePriority") \
     X(FLD_FREEZE_COUNT,        "FreezeCount") \
     X(FLD_SPECIAL_USER_APC_PENDING, "SpecialUserApcPending") \
-    X(FLD_SPECIAL_APC_IN_PROGRESS, "SpecialApcInProgress")
+    X(FLD_SPECIAL_APC_IN_PROGRESS, "SpecialApcInProgress") \
+    X(FLD_BUFFER_KAP,          "StackAttachBuffer.KernelApcPending") \
+    X(FLD_BUFFER_UAP,          "StackAttachBuffer.UserApcPending")
 
 typedef enum KTHREAD_FIELD {
 #define KTHREAD_FIELD_ENUM_(id, name) id,

@@ -44,9 +44,9 @@
  *   SIGNAL, MUTANT_OWNER, TIMER_*   object state (a periodic timer that
  *                    expires stays set, due one period later)
  *   FIELD, PRIORITY, MODE           thread fields, by their "to" value; a
- *                    SavedApcState.KernelApcPending/UserApcPending row right
- *                    after an APC_DEQUEUE from a stack-attach buffer is about
- *                    that buffer (apc.c names no buffer in FIELD rows)
+ *                    StackAttachBuffer.* row is about the buffer the
+ *                    APC_DEQUEUE right before it took an APC from (older
+ *                    traces name that buffer SavedApcState there)
  *   APC_INSERT       the APC enters the list (mode) of the block (0
  *                    ApcState, 1 SavedApcState) at the position the row
  *                    gives; "after the specials" skips the entries that
@@ -777,20 +777,28 @@ rs_field_row(ReplayState *st, const KTRACE_RECORD *rec)
     if (!rt)
         return;
     f = rs_field(rt->k, rec->a);
+    /* KeRemoveQueueApc of an APC parked in a KeStackAttachProcess buffer
+     * clears the buffer's KernelApcPending / UserApcPending when its list
+     * empties: a StackAttachBuffer.* row right after the APC_DEQUEUE that
+     * found the APC in that buffer. (Traces written before that field
+     * existed name the buffer "SavedApcState" in that row: read the same.) */
+    if (rec->a == FLD_BUFFER_KAP || rec->a == FLD_BUFFER_UAP ||
+        (st->removed_buffer >= 0 && (rec->a == FLD_SAVED_KAP || rec->a == FLD_SAVED_UAP))) {
+        RBuffer *b = st->removed_buffer < 0 ? NULL
+                                            : g_hash_table_lookup(st->buffers, GINT_TO_POINTER(st->removed_buffer));
+        bool kap = rec->a == FLD_BUFFER_KAP || rec->a == FLD_SAVED_KAP;
+
+        if (b && b->thread == rec->thread) {
+            f.p = kap ? &b->as.kernel_apc_pending : &b->as.user_apc_pending;
+        } else if (rec->a == FLD_BUFFER_KAP || rec->a == FLD_BUFFER_UAP) {
+            rs_disagree(st, rec, "a stack-attach buffer's flag changes, but the row before took no APC from a "
+                                 "buffer of thread %" PRId32, rec->thread);
+            return;
+        }
+    }
     if (!f.p) {
         rs_disagree(st, rec, "unknown field %" PRId64, rec->a);
         return;
-    }
-    /* KeRemoveQueueApc of an APC parked in a KeStackAttachProcess buffer
-     * clears the buffer's KernelApcPending / UserApcPending when its list
-     * empties, but apc.c (ki_set_kap, ki_set_uap) names every block that is
-     * not ApcState "SavedApcState" in the FIELD row. The row right after the
-     * APC_DEQUEUE that found the APC in a buffer is about that buffer. */
-    if (st->removed_buffer >= 0 && (rec->a == FLD_SAVED_KAP || rec->a == FLD_SAVED_UAP)) {
-        RBuffer *b = g_hash_table_lookup(st->buffers, GINT_TO_POINTER(st->removed_buffer));
-
-        if (b && b->thread == rec->thread)
-            f.p = rec->a == FLD_SAVED_KAP ? &b->as.kernel_apc_pending : &b->as.user_apc_pending;
     }
     old = field_get(f);
     if (old != rec->b && !(st->move_thread == rec->thread && field_is_state_flag(rec->a)))
@@ -997,7 +1005,8 @@ replay_state_apply(ReplayState *st, int64_t seq, const KTRACE_RECORD *rec)
     st->t = rec->t;
     if (rec->kind != TR_FIELD)
         st->move_thread = -1;
-    if (rec->kind != TR_FIELD || (rec->a != FLD_SAVED_KAP && rec->a != FLD_SAVED_UAP))
+    if (rec->kind != TR_FIELD || (rec->a != FLD_SAVED_KAP && rec->a != FLD_SAVED_UAP && rec->a != FLD_BUFFER_KAP &&
+                                  rec->a != FLD_BUFFER_UAP))
         st->removed_buffer = -1;            /* set again by an APC_DEQUEUE from a buffer */
 
     switch ((KTRACE_KIND)rec->kind) {

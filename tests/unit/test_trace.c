@@ -724,6 +724,11 @@ test_writer_roundtrip(void)
     ENUM_IS(FT_SWINT, 1, "APC_LEVEL");
     ENUM_IS(FT_SWINT, 2, "DISPATCH_LEVEL");
     ENUM_IS(FT_FIELD, FLD_SAVED_KAIP, "SavedApcState.KernelApcInProgress");
+    /* field codes are stored in traces: new ones only ever come last */
+    ENUM_IS(FT_FIELD, 17, "SpecialApcInProgress");
+    ENUM_IS(FT_FIELD, 18, "StackAttachBuffer.KernelApcPending");
+    ENUM_IS(FT_FIELD, 19, "StackAttachBuffer.UserApcPending");
+    ENUM_IS(FT_FIELD, FLD__COUNT, NULL);
     ENUM_IS(FT_APCKIND, 2, "User");
     ENUM_IS(FT_ENV, 3, "InsertApcEnvironment");
     ENUM_IS(FT_ROUTINE, 6, "Syscall");
