@@ -11,6 +11,10 @@
 -- Uses irp{thread, completion, event} and IoCompleteRequest(irp, boost) as
 -- SCENARIO_API.md defines them (the emulated version is C21a). The IRP's APC
 -- name is not part of the API, so queue contents are checked by count only.
+-- In the trace: IopCompleteRequest runs at APC_LEVEL in T1 when the IRP completes (50
+-- us), and inserts the user APC with Increment 2 (IO2).
+-- expect-dump: 50000 1 T1 ROUTINE_BEGIN irp1.Tail.Apc routine=KernelRoutine irql=APC_LEVEL mode=KernelMode
+-- expect-dump: 50000 1 T1 APC_INSERT irp1.Tail.Apc state=0 list=UserMode pos=tail increment=2
 machine { cpus = 2 }
 
 local log = {}

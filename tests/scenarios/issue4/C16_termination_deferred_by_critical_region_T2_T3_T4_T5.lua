@@ -24,6 +24,13 @@
 -- is named "T1.ExitApc" by apcsim; PsExitSpecialApc and PspExitNormalApc are
 -- built-in routines (ROUTINE_BEGIN/END rows in the trace), so their effects are
 -- checked here through the queues and flags.
+-- In the trace: the exit NK goes in with Increment 2 (T2); PsExitSpecialApc runs at
+-- APC_LEVEL and PspExitNormalApc at PASSIVE when the region ends (T3), which re-queues
+-- it at the head of the user list (T3, I5).
+-- expect-dump: T1 APC_INSERT T1.ExitApc state=0 list=KernelMode pos=tail increment=2
+-- expect-dump: 100000 1 T1 ROUTINE_BEGIN T1.ExitApc routine=KernelRoutine irql=APC_LEVEL mode=KernelMode
+-- expect-dump: 100000 1 T1 ROUTINE_BEGIN T1.ExitApc routine=NormalRoutine irql=PASSIVE_LEVEL mode=KernelMode
+-- expect-dump: T1 APC_INSERT T1.ExitApc state=0 list=UserMode pos=head increment=2
 machine { cpus = 2 }
 
 local app = process { name = "app" }

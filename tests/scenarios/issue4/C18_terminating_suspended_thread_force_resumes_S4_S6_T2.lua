@@ -13,6 +13,10 @@
 -- at 20 us and terminates it at 30 us. The insertion and KeForceResumeThread happen
 -- inside one PsTerminateThread call (T2), so the test sees their joint result: the
 -- counts are 0 right after the call, and T1 ends at 30 us without running user code.
+-- In the trace: the exit NK is inserted, then KeForceResumeThread takes the suspend
+-- count from 2 to 0 at once (T2, S4).
+-- expect-dump: 30000 0 T1 APC_INSERT T1.ExitApc state=0 list=KernelMode pos=tail increment=2
+-- expect-dump: 30000 - T1 FIELD SuspendCount from=2 to=0
 machine { cpus = 2 }
 
 local app = process { name = "app" }

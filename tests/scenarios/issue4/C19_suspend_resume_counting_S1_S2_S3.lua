@@ -10,6 +10,11 @@
 -- T2 is a system thread on CPU 0 that leaves 10 us between steps so that the IPI
 -- and the APC interrupt on CPU 1 have happened before it looks. T1 computes 100 us
 -- of user code; it is stopped from 10 us to 40 us, so its work ends at 130 us.
+-- In the trace: the APC interrupt takes T1 in user mode; KiSuspendNop runs at
+-- APC_LEVEL, KiSuspendThread at PASSIVE (S1).
+-- expect-dump: 10000 1 T1 SWINT_DISPATCH level=APC_LEVEL interrupted_irql=PASSIVE_LEVEL interrupted_mode=UserMode
+-- expect-dump: 10000 1 T1 ROUTINE_BEGIN T1.SuspendApc routine=KernelRoutine irql=APC_LEVEL mode=KernelMode
+-- expect-dump: 10000 1 T1 ROUTINE_BEGIN T1.SuspendApc routine=NormalRoutine irql=PASSIVE_LEVEL mode=KernelMode
 machine { cpus = 2 }
 
 local app = process { name = "app" }
