@@ -9,8 +9,9 @@
 -- to user code. Later T1 calls SleepEx(inf, TRUE) -> W2b -> C runs -> SleepEx
 -- returns WAIT_IO_COMPLETION." (variant: C21b; irp{} API versions: C21c, C21d)
 --
--- EMULATION: irp{} and IoCompleteRequest are not implemented yet, so the DPC
--- inserts the SK "IopCompleteRequest" itself (increment 1, IO1) and its kernel
+-- EMULATION: the same case built from plain Ke* calls, without irp{} (C21c,
+-- C21d test apcsim's own I/O path): it checks that the APC rules alone (I7, I8,
+-- W2b) give the case's outcome. The DPC inserts the SK "IopCompleteRequest" itself (increment 1, IO1) and its kernel
 -- routine does what IO2 describes: writes the status block, sets the event and
 -- inserts a user APC (CurrentApcEnvironment, NR = C, SA1 = the status block,
 -- Increment 2) into its own thread.
