@@ -149,12 +149,24 @@ void KeUnstackDetachProcess(KMACHINE *m, KAPC_STATE_BUF *buf)
     f->flag = 1;
 }
 
-/* The detach program: pre-delivery loop, leftover check, restore (E5, E6). */
+enum { DETACH_RAISE = 0, DETACH_LOCKED };
+
+/* The detach program: pre-delivery loop, leftover check, restore (E5, E6).
+ * It takes the APC queue lock as WRK does, raising to SYNCH_LEVEL first
+ * (KeAcquireInStackQueuedSpinLockRaiseToSynch): between the raise and the
+ * lock the CPU yields, so an insertion another CPU makes at that instant
+ * lands in the window of C14(b) - KAP set, the APC interrupt latched but
+ * masked - and the loop below is what delivers it. */
 KSTEP ki_run_detach(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
 {
     KAPC_STATE_BUF *buf = f->ptr;
     bool unstack = f->flag == 1;
-    KIRQL irql = c->irql;
+    KIRQL irql = f->saved_irql;             /* the caller's */
+    if (f->pc == DETACH_RAISE) {
+        ki_set_irql(m, c, SYNCH_LEVEL);
+        f->pc = DETACH_LOCKED;
+        return STEP_YIELD;
+    }
     /* E5: let pending kernel APCs of the attached environment run first. */
     bool loop;
     if (m->cfg.profile == ProfileReactos)
@@ -168,8 +180,12 @@ KSTEP ki_run_detach(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
                     "APC_LEVEL (the ReactOS loop of [DIFF] row 4 never lets it run)");
             return STEP_CONTINUE;
         }
+        /* release the lock: back at the caller's IRQL the APC interrupt
+         * runs; then raise and take the lock again, and look again */
         ki_request_software_interrupt(m, c, APC_LEVEL);
-        return STEP_CONTINUE;               /* the APC interrupt runs, then we look again */
+        f->pc = DETACH_RAISE;
+        ki_set_irql(m, c, irql);
+        return STEP_CONTINUE;
     }
     if (t->apc_state.kernel_apc_in_progress || !g_queue_is_empty(&t->apc_state.list[KernelMode]) ||
         !g_queue_is_empty(&t->apc_state.list[UserMode])) {
@@ -200,6 +216,7 @@ KSTEP ki_run_detach(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         ki_set_kap(m, t, &t->apc_state, true);
         ki_request_software_interrupt(m, c, APC_LEVEL);
     }
+    ki_set_irql(m, c, irql);                /* the lock released */
     ke_pop_transparent(m, t);
     return STEP_CONTINUE;
 }

@@ -12,7 +12,9 @@
  *      the loop stops until the engine's EV_COMPUTE_DONE (or an interrupt,
  *      which first calls ki_cpu_stop_compute to save what is left);
  *   3. otherwise the top frame's program (or scenario code) takes one step.
- * It stops when the CPU computes, halts idle, or the run stops.
+ * It stops when the CPU computes, halts idle, yields (a kernel program that
+ * lets the rest of this instant's work, other CPUs' included, run first:
+ * STEP_YIELD), or the run stops.
  *
  * A CPU never runs another CPU's loop from inside its own: work for another
  * CPU is an EV_CPU_KICK event at the current time (an IPI), processed after
@@ -197,6 +199,11 @@ void ki_cpu_run(KMACHINE *m, KPRCB *c)
         m->running_depth = saved_depth;
         if (s == STEP_HALT) {
             c->halted = true;
+            break;
+        }
+        if (s == STEP_YIELD) {
+            /* what else is due at this instant (other CPUs' work) runs first */
+            sim_queue_push(m->q, m->now, EV_CPU_RESUME, c->number, 0);
             break;
         }
     }

@@ -694,6 +694,8 @@ typedef enum KSTEP {
     STEP_CONTINUE = 0,              /* look at the CPU again (frames changed, or go on) */
     STEP_SWITCHED,                  /* the current thread switched out; the CPU runs another */
     STEP_HALT,                      /* idle with nothing to do */
+    STEP_YIELD,                     /* stop here for now: the CPU goes on at the same instant,
+                                     * once nothing else is due then (EV_CPU_RESUME) */
 } KSTEP;
 KSTEP ki_run_code(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f);          /* cpu.c */
 void ki_interrupt_return(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f);    /* cpu.c */
@@ -717,6 +719,7 @@ enum {
     EV_DPC_AT,                      /* a = cpu, b = index in m->sched */
     EV_THREAD_START,                /* b = thread id */
     EV_TICK,
+    EV_CPU_RESUME,                  /* a = cpu: go on after a STEP_YIELD */
 };
 
 /* invariants.c: NULL if every invariant holds, else what broke (g_free). */

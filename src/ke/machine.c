@@ -300,6 +300,18 @@ static void ki_handle_event(KMACHINE *m, const SimEvent *ev)
         }
         break;
     }
+    case EV_CPU_RESUME: {
+        /* A yielded CPU goes on once nothing else is due at this instant -
+         * including what this instant's events push (the kick that runs a
+         * DPC another event queued); other yielded CPUs do not hold it. */
+        SimEvent next;
+        if (sim_queue_peek(m->q, &next) && next.t == m->now && next.kind != EV_CPU_RESUME) {
+            sim_queue_push(m->q, m->now, EV_CPU_RESUME, ev->a, 0);
+            break;
+        }
+        ki_cpu_run(m, &m->cpu[ev->a]);
+        break;
+    }
     case EV_TIMER: {
         DISPATCHER_HEADER *h = NULL;
         KTIMER *tm;

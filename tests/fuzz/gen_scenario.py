@@ -549,7 +549,10 @@ class Gen:
             (3 if self.mutexes and le_apc and not routine else 0, self.k_mutex_block),
             (2 if self.mutants and le_apc and not routine else 0, self.k_mutant_block),
             (6 if can_attach else 0, self.k_stack_attach),
-            (2 if can_attach and main and ctx.attach == 0 and not ctx.kattach else 0, self.k_attach),
+            # not under reactos: its KeDetachProcess has no pre-delivery loop ([DIFF] row 3), so
+            # an APC another CPU inserts while the detach takes its lock (C14b) bugchecks
+            (2 if can_attach and main and ctx.attach == 0 and not ctx.kattach and self.profile != "reactos" else 0,
+             self.k_attach),
             (8 if ctx.can_wait() else 0, self.k_wait_single),
             (4 if ctx.can_wait() else 0, self.k_wait_multiple),
             (5 if ctx.can_wait() else 0, self.k_delay),
