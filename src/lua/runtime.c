@@ -190,6 +190,31 @@ static void rt_format_where(char *buf, size_t size, const char *src, int line)
     buf[len] = 0;
 }
 
+/* How many frames rt_where looks at, at the top of the stack and at its
+ * bottom: lua_getstack(L, n) walks n frames, so a walk over every level
+ * costs levels^2 / 2, and a scenario can build a stack of 100,000 library
+ * frames (tail calls through xpcall) with its own line only at the bottom. */
+#define RT_WHERE_MAX_LEVELS 200
+
+/* The deepest valid level of L's stack (as lauxlib's lastlevel). */
+static int rt_last_level(lua_State *L)
+{
+    lua_Debug ar;
+    int li = 1, le = 1;
+    while (lua_getstack(L, le, &ar)) {
+        li = le;
+        le *= 2;
+    }
+    while (li < le) {
+        int mid = (li + le) / 2;
+        if (lua_getstack(L, mid, &ar))
+            li = mid + 1;
+        else
+            le = mid;
+    }
+    return le - 1;
+}
+
 const char *rt_where(lua_State *L)
 {
     static char buf[1024];
@@ -197,7 +222,14 @@ const char *rt_where(lua_State *L)
     lua_Debug ar;
     const char *fallback = NULL;
     static char fb[1024];
-    for (int level = 0; lua_getstack(L, level, &ar); level++) {
+    for (int level = 0;; level++) {
+        if (level == RT_WHERE_MAX_LEVELS) {
+            int bottom = rt_last_level(L) - RT_WHERE_MAX_LEVELS + 1;
+            if (bottom > level)
+                level = bottom;             /* skip to the bottom levels */
+        }
+        if (!lua_getstack(L, level, &ar))
+            break;
         if (!lua_getinfo(L, "Sl", &ar) || ar.currentline <= 0)
             continue;
         if (!rt_is_library_source(rt, ar.source)) {
@@ -790,6 +822,41 @@ static int rt_randomseed(lua_State *L)
     return rt_error(L, "math.randomseed is not available: the run's seed is set with machine{seed=} or --seed");
 }
 
+/*
+ * pcall, as the base library's (yieldable: lua_pcallk with a continuation),
+ * except that every error it catches is charged against the instruction
+ * budget: RT_CAUGHT_ERROR_COST, or RT_DEEP_ERROR_COST when the stack is more
+ * than RT_DEEP_STACK frames deep. Lua unwinds a caught error in C, at a cost
+ * that grows with the depth of the stack and that the count hook never sees:
+ * code that recurses through its error handlers (xpcall(f, f)) builds a stack
+ * of 100,000 frames and would spend minutes there, the budget and an
+ * interrupt notwithstanding.
+ */
+#define RT_CAUGHT_ERROR_COST 10000
+#define RT_DEEP_STACK 1000
+#define RT_DEEP_ERROR_COST 10000000
+
+static int rt_pcall_finish(lua_State *L, int status, lua_KContext extra)
+{
+    if (status != LUA_OK && status != LUA_YIELD) {
+        lua_Debug ar;
+        rt_get(L)->instr_count += lua_getstack(L, RT_DEEP_STACK, &ar) ? RT_DEEP_ERROR_COST : RT_CAUGHT_ERROR_COST;
+        lua_pushboolean(L, 0);
+        lua_pushvalue(L, -2);
+        return 2;
+    }
+    return lua_gettop(L) - (int)extra;
+}
+
+static int rt_pcall(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    lua_pushboolean(L, 1);
+    lua_insert(L, 1);
+    int status = lua_pcallk(L, lua_gettop(L) - 2, LUA_MULTRET, 0, 0, rt_pcall_finish);
+    return rt_pcall_finish(L, status, 0);
+}
+
 static void rt_open_sandbox(LuaRuntime *rt)
 {
     lua_State *L = rt->L;
@@ -819,6 +886,8 @@ static void rt_open_sandbox(LuaRuntime *rt)
     lua_getglobal(L, "setmetatable");
     lua_pushcclosure(L, rt_setmetatable, 1);
     lua_setglobal(L, "setmetatable");
+    lua_pushcfunction(L, rt_pcall);                 /* nt.lua's xpcall is built on it */
+    lua_setglobal(L, "pcall");
     lua_newtable(L);
     lua_setfield(L, LUA_REGISTRYINDEX, "apcsim.frames");
     lua_getglobal(L, "coroutine");
