@@ -276,6 +276,15 @@ cmd_replay(int argc, char **argv)
         rc = TRACE_ERR_DAMAGED;
         goto done;
     }
+    if (replay_state_disagreements(replay_state(r))) {
+        /* rows that do not follow from the rows before them: missing,
+         * added or altered rows (a state built from them would be wrong) */
+        fprintf(stderr, "apcsim replay: %s is damaged: %" PRId64 " of its rows do not fit the state rebuilt from "
+                        "the rows before them; the first: %s\n", path,
+                replay_state_disagreements(replay_state(r)), replay_state_first_disagreement(replay_state(r)));
+        rc = TRACE_ERR_DAMAGED;
+        goto done;
+    }
     if (at_s && at > replay_state_time(replay_state(r)))
         replay_set_now(r, at);
     snap = replay_state_snapshot(replay_state(r));

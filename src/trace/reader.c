@@ -26,6 +26,7 @@
  * by the unit tests).
  */
 #include "trace/trace_int.h"
+#include "ke/ke.h"         /* KE_MAX_CPUS */
 
 #include <errno.h>
 #include <inttypes.h>
@@ -201,6 +202,45 @@ check_db(sqlite3 *db, const char *path, bool require_complete, GError **err)
             return refuse_sqlite(err, path, db, rc);
     }
 
+    /* The run description: numbers where numbers belong (a meta table
+     * edited by hand would otherwise be shown as if apcsim had written it). */
+    static const struct { const char *key; gint64 min, max; bool required; } numeric[] = {
+        { "schema_version", APCSIM_SCHEMA_VERSION, APCSIM_SCHEMA_VERSION, true },
+        { "cpus", 1, KE_MAX_CPUS, false },
+        { "seed", 0, G_MAXINT64, false },
+        { "end_time_ns", 0, G_MAXINT64, false },
+        { "events", 0, G_MAXINT64, false },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(numeric); i++) {
+        sqlite3_stmt *st = NULL;
+        char *value = NULL;
+        rc = sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_text(st, 1, numeric[i].key, -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+            const unsigned char *t = sqlite3_column_text(st, 0);
+            value = g_strdup(t ? (const char *)t : "NULL");
+        }
+        if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+            rc = SQLITE_OK;
+        sqlite3_finalize(st);
+        if (rc != SQLITE_OK)
+            return refuse_sqlite(err, path, db, rc);
+        gint64 num;
+        bool ok = value ? g_ascii_string_to_signed(value, 10, numeric[i].min, numeric[i].max, &num, NULL)
+                        : !numeric[i].required;
+        if (!ok) {
+            int code = value ? refuse(err, TRACE_ERR_DAMAGED, path, "is damaged: meta.%s = '%s' (apcsim writes "
+                                      "%s)", numeric[i].key, value,
+                                      numeric[i].min == numeric[i].max ? "the schema version it reads"
+                                      : numeric[i].max == KE_MAX_CPUS ? "1 to 64" : "a number of 0 or more")
+                             : refuse(err, TRACE_ERR_DAMAGED, path, "is damaged: it has no meta.%s", numeric[i].key);
+            g_free(value);
+            return code;
+        }
+        g_free(value);
+    }
+
     if (require_complete) {
         sqlite3_stmt *st = NULL;
         char *complete = NULL;
@@ -370,23 +410,53 @@ trace_dump(const char *path, FILE *out, GError **err)
     return code;
 }
 
+/*
+ * One pass over the event rows (dump, plot, export): each row has an integer
+ * time and a known kind, the rows are numbered 1, 2, 3 ... with nothing
+ * missing or added, time never goes back, CPUs are those of the machine and
+ * thread ids are NULL (none) or 0 and more. Replay checks the rows it reads
+ * itself.
+ */
 int trace_check_rows(sqlite3 *db, const char *path, GError **err)
 {
+    gint64 cpus = KE_MAX_CPUS;      /* meta.cpus, checked by check_db, if the writer gave it */
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db,
-        "SELECT seq FROM event WHERE typeof(t) != 'integer' OR typeof(kind) != 'integer'"
-        " OR kind NOT IN (SELECT id FROM kind) LIMIT 1", -1, &st, NULL);
+    int rc = query_int(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'cpus'", &cpus);
+    if (rc == SQLITE_DONE)
+        rc = SQLITE_OK;
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db, "SELECT seq, t, kind, cpu, thread, (kind IN (SELECT id FROM kind))"
+                                    " FROM event ORDER BY seq", -1, &st, NULL);
     if (rc != SQLITE_OK) {
         g_set_error(err, TRACE_ERROR, TRACE_ERR_DAMAGED, "%s is damaged: %s", path, sqlite3_errmsg(db));
         return TRACE_ERR_DAMAGED;
     }
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        g_set_error(err, TRACE_ERROR, TRACE_ERR_DAMAGED,
-                    "%s is damaged: event row %lld has a time or kind apcsim never writes", path,
-                    (long long)sqlite3_column_int64(st, 0));
-        sqlite3_finalize(st);
-        return TRACE_ERR_DAMAGED;
+    gint64 expect_seq = 1, last_t = 0;
+    const char *why = NULL;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        gint64 seq = sqlite3_column_int64(st, 0), t = sqlite3_column_int64(st, 1);
+        if (sqlite3_column_type(st, 1) != SQLITE_INTEGER || sqlite3_column_type(st, 2) != SQLITE_INTEGER ||
+            !sqlite3_column_int(st, 5))
+            why = "has a time or kind apcsim never writes";
+        else if (seq != expect_seq)
+            why = "is out of sequence: rows before it are missing or were added";
+        else if (t < last_t)
+            why = "goes back in time";
+        else if (sqlite3_column_type(st, 3) != SQLITE_NULL &&
+                 (sqlite3_column_type(st, 3) != SQLITE_INTEGER || sqlite3_column_int64(st, 3) < 0 ||
+                  sqlite3_column_int64(st, 3) >= cpus))
+            why = "names a CPU the machine does not have";
+        else if (sqlite3_column_type(st, 4) != SQLITE_NULL &&
+                 (sqlite3_column_type(st, 4) != SQLITE_INTEGER || sqlite3_column_int64(st, 4) < 0))
+            why = "names a thread id apcsim never writes";
+        if (why) {
+            g_set_error(err, TRACE_ERROR, TRACE_ERR_DAMAGED, "%s is damaged: event row %lld %s", path,
+                        (long long)seq, why);
+            sqlite3_finalize(st);
+            return TRACE_ERR_DAMAGED;
+        }
+        expect_seq = seq + 1;
+        last_t = t;
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {

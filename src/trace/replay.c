@@ -1001,6 +1001,10 @@ replay_state_apply(ReplayState *st, int64_t seq, const KTRACE_RECORD *rec)
     g_return_if_fail(st != NULL && rec != NULL);
     if (seq != st->seq + 1)
         rs_disagree(st, rec, "row %" PRId64 " follows row %" PRId64, seq, st->seq);
+    if (rec->t < st->t)
+        rs_disagree(st, rec, "time goes back from %" PRId64 " ns to %" PRId64 " ns", st->t, rec->t);
+    if (rec->cpu < -1 || (st->snap->ncpus > 0 && rec->cpu >= st->snap->ncpus))
+        rs_disagree(st, rec, "CPU %" PRId32 " on a machine of %d CPUs", rec->cpu, st->snap->ncpus);
     st->seq = seq;
     st->t = rec->t;
     if (rec->kind != TR_FIELD)

@@ -288,7 +288,7 @@ static const char *const texts[] = {
 static KTRACE_RECORD
 random_record(FakeRun *run, int32_t kind)
 {
-    static const int32_t cpus[] = { -1, 0, 1, 3 };
+    static const int32_t cpus[] = { -1, 0, 1, 1 };     /* the machine has 2 CPUs (meta.cpus) */
     static const int32_t threads[] = { -1, 1, 2, 3, 7 };
     const KTRACE_KIND_INFO *ki = &ktrace_kind_info[kind];
     KTRACE_RECORD r = { .kind = kind };
