@@ -68,6 +68,20 @@ static int64_t rt_value_int(lua_State *L, int idx, const char *k, int64_t def)
     return lua_tointeger(L, idx);
 }
 
+/* Kernel objects live on the C side, outside the Lua allocator; what they
+ * cost is charged to --memory-limit too, before they are created, so that a
+ * scenario creating millions of threads or APCs stops at the cap. */
+static void rt_charge(lua_State *L, size_t bytes)
+{
+    LuaRuntime *rt = rt_get(L);
+    if (rt->mem_used + bytes > rt->mem_limit) {
+        rt->mem_exceeded = true;
+        rt_error(L, "memory limit exceeded (%zu MiB of kernel objects and Lua data; raise it with --memory-limit)",
+                 rt->mem_limit >> 20);
+    }
+    rt->mem_used += bytes;
+}
+
 static const char *rt_field_string(lua_State *L, int t, const char *k, const char *def)
 {
     lua_getfield(L, t, k);
@@ -426,6 +440,7 @@ static int l_process(lua_State *L)
     const char *name = rt_field_string(L, 1, "name", NULL);
     if (!name)
         return rt_error(L, "process{}: a name is required");
+    rt_charge(L, sizeof(KPROCESS) + 256);
     KPROCESS *p = ke_process_create(rt_machine(rt), name);
     rt_push_handle(L, H_PROCESS, p->id);
     return 1;
@@ -503,6 +518,7 @@ static int l_thread(lua_State *L)
         return rt_error(L, "thread{}: 'body' must be a function");
     p.body.ref = rt_ref(L, -1);
     lua_pop(L, 1);
+    rt_charge(L, sizeof(KTHREAD) + 512);      /* frames, name, wait blocks */
     KTHREAD *t = ke_thread_create(m, &p);
     rt_push_handle(L, H_THREAD, t->id);
     return 1;
@@ -526,6 +542,7 @@ static int l_event(lua_State *L)
     else
         return rt_error(L, "event{type=\"%s\"}: \"notification\" or \"synchronization\"", type);
     bool sig = rt_field_bool(L, 1, "signaled", false);
+    rt_charge(L, sizeof(KEVENT) + 128);
     KEVENT *e = ke_event_create(rt_machine(rt), name, notif, sig);
     rt_push_handle(L, H_EVENT, e->header.id);
     return 1;
@@ -542,6 +559,7 @@ static int l_semaphore(lua_State *L)
     int64_t limit = rt_field_int(L, 1, "limit", count > 0 ? count : 1);
     if (limit < 1 || count < 0 || count > limit || limit > INT32_MAX)
         return rt_error(L, "semaphore{}: need 0 <= count <= limit, limit >= 1");
+    rt_charge(L, sizeof(KSEMAPHORE) + 128);
     KSEMAPHORE *s = ke_semaphore_create(rt_machine(rt), name, (int32_t)count, (int32_t)limit);
     rt_push_handle(L, H_SEMAPHORE, s->header.id);
     return 1;
@@ -556,6 +574,7 @@ static int l_mutex_common(lua_State *L, bool kmutex)
     static const char *const allowed[] = { "name", NULL };
     rt_check_fields(L, 1, kmutex ? "mutex" : "mutant", allowed);
     const char *name = rt_field_string(L, 1, "name", kmutex ? "mutex" : "mutant");
+    rt_charge(L, sizeof(KMUTANT) + 128);
     KMUTANT *mu = ke_mutant_create(rt_machine(rt), name, kmutex);
     rt_push_handle(L, kmutex ? H_MUTEX : H_MUTANT, mu->header.id);
     return 1;
@@ -575,6 +594,7 @@ static int l_timer(lua_State *L)
     const char *type = rt_field_string(L, 1, "type", "notification");
     if (strcmp(type, "notification") != 0 && strcmp(type, "synchronization") != 0)
         return rt_error(L, "timer{type=\"%s\"}: \"notification\" or \"synchronization\"", type);
+    rt_charge(L, sizeof(KTIMER) + 128);
     KTIMER *t = ke_timer_create(rt_machine(rt), name, strcmp(type, "notification") == 0);
     rt_push_handle(L, H_TIMER, t->header.id);
     return 1;
@@ -941,6 +961,7 @@ static int l_KeInitializeApc(lua_State *L)
         snprintf(namebuf, sizeof namebuf, "apc%d", rt->m->next_apc_id);
         name = namebuf;
     }
+    rt_charge(L, sizeof(KAPC) + strlen(name) + 1);
     KAPC *apc = KeInitializeApc(rt->m, t, (KAPC_ENVIRONMENT)env, mode, has_nr, has_rr, name);
     apc->runner_rec = ++rt->next_rec;
     int32_t rec = apc->runner_rec;
@@ -1041,6 +1062,7 @@ static int l_KeInsertQueueDpc(lua_State *L)
     KCODE code = { rt_ref(L, 1), 0 };
     char name[64];
     snprintf(name, sizeof name, "dpc@%s", rt_where(L));
+    rt_charge(L, sizeof(KDPC) + 128);
     KDPC *d = ke_dpc_create(rt->m, name, code);
     bool ok = KeInsertQueueDpc(rt->m, d, (int)cpu);
     return rt_finish(L, ok, k_bool);
@@ -1093,6 +1115,7 @@ static int l_irp(lua_State *L)
         snprintf(namebuf, sizeof namebuf, "irp%u", m->irps->len + 1);
         name = namebuf;
     }
+    rt_charge(L, sizeof(KIRP) + sizeof(KAPC) + 128);
     KIRP *irp = ke_irp_create(m, name, t, e, has_completion, (KAPC_ENVIRONMENT)env);
     irp->apc->runner_rec = ++rt->next_rec;
     rt_push_handle(L, H_IRP, irp->id);
@@ -1269,6 +1292,7 @@ static int rt_schedule(lua_State *L, bool periodic)
         return rt_error(L, "%s: no CPU %lld on this machine (%d CPUs)", fn, (long long)cpu, m->ncpus);
     if (periodic && count == 0)
         return 0;
+    rt_charge(L, sizeof(KDPC) + 160);          /* the DPC and its schedule entry */
     KCODE code = { rt_ref(L, 2), 0 };
     char name[80];
     g_strlcpy(name, periodic ? "every@" : "at@", sizeof name);
