@@ -63,12 +63,19 @@ function ResetEvent(e) NtResetEvent(e) return true end
 function ReleaseSemaphore(s, n) return NtReleaseSemaphore(s, n) == "STATUS_SUCCESS" end
 function ReleaseMutex(m) return NtReleaseMutant(m) == "STATUS_SUCCESS" end
 
+-- The APC routine is called only when the APC is delivered: check it now,
+-- so that a mistake points at the call, not at the delivery.
+local function apc_routine(api, fn)
+  if type(fn) ~= "function" then __error(api .. ": argument #1 must be a function, got " .. type(fn)) end
+  return function(ctx) fn(ctx) end
+end
+
 function QueueUserAPC(fn, t, data)
-  return NtQueueApcThread(t, function(ctx) fn(ctx) end, data) == "STATUS_SUCCESS"
+  return NtQueueApcThread(t, apc_routine("QueueUserAPC", fn), data) == "STATUS_SUCCESS"
 end
 
 function QueueUserAPC2(fn, t, data, flags)
-  return NtQueueApcThreadEx(t, flags, function(ctx) fn(ctx) end, data) == "STATUS_SUCCESS"
+  return NtQueueApcThreadEx(t, flags, apc_routine("QueueUserAPC2", fn), data) == "STATUS_SUCCESS"
 end
 
 --- ReadFileEx(irp_or_nil, completion): start an asynchronous read whose

@@ -614,6 +614,21 @@ static KRUN_RESULT rt_resume(void *ctx, KTHREAD *t, KFRAME *f, int64_t *ret)
         lua_rawgeti(L, -1, f->call);
         lua_getfield(L, -1, "normal_routine");
         *ret = !lua_isnil(L, -1);
+        if (*ret && !lua_isfunction(L, -1)) {
+            /* name the kernel routine that wrote it: the NR runs later, elsewhere */
+            const char *type = luaL_typename(L, -1);
+            char where[LUA_IDSIZE + 16] = "?";
+            lua_Debug ar;
+            lua_getfield(L, -2, "kernel_routine");
+            if (!lua_isfunction(L, -1))
+                lua_pop(L, 1);
+            else if (lua_getinfo(L, ">S", &ar) && ar.linedefined > 0)   /* pops the function */
+                rt_format_where(where, sizeof where, ar.short_src, ar.linedefined);
+            ke_fail(rt->m, StopScenarioError, "%s: the kernel routine set ctl.normal_routine to a %s, not a "
+                    "function or nil (D3)", where, type);
+            lua_pop(L, 3);
+            return KRUN_ERROR;
+        }
         lua_pop(L, 3);
     }
     lua_pop(co, nres);
