@@ -96,8 +96,9 @@ int cmd_run(int argc, char **argv)
     g_option_context_set_summary(ctx,
         "Runs a Lua scenario on the simulated NT kernel and writes every state transition to a SQLite\n"
         "trace. Exit status: 0 ok, 1 expectation failed, 2 usage, 3 scenario error, 4 unexpected\n"
-        "bugcheck, 5 internal invariant violated (an apcsim bug), 130 interrupted (the partial trace\n"
-        "is kept as FILE.partial).");
+        "bugcheck, 5 internal invariant violated (an apcsim bug), 16 the trace could not be written\n"
+        "(disk full, file size limit, no permission; what was written is kept as FILE.partial),\n"
+        "130 interrupted (the partial trace is kept as FILE.partial).");
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {

@@ -296,21 +296,24 @@ int cli_simulate(const RunRequest *rq, char **trace_path)
         trace_store_meta(ts, "outcome", ke_stop_reason_name(why));
         if (m->bugchecked)
             trace_store_meta(ts, "bugcheck", m->bugcheck.name);
-        if (why == StopInterrupted || trace_store_error(ts)) {
-            if (trace_store_error(ts))
+        bool write_failed = trace_store_error(ts) != NULL;     /* ts is freed by the abandon below */
+        if (why == StopInterrupted || write_failed) {
+            if (write_failed)
                 fprintf(out_err, "apcsim: trace write failed: %s\n", trace_store_error(ts)->message);
             char *partial = NULL;
             trace_store_abandon(ts, &partial, NULL);
             fprintf(out_err, "apcsim: %s; partial trace kept as %s (meta.complete = 0)\n",
                     why == StopInterrupted ? "interrupted" : "trace incomplete", partial ? partial : "?");
             g_free(partial);
-            if (code == EXIT_OK)
+            if (write_failed && (code == EXIT_OK || code == EXIT_SCENARIO))
+                code = TRACE_ERR_WRITE;     /* the run may be fine; its trace is not */
+            else if (code == EXIT_OK)
                 code = EXIT_SCENARIO;
         } else if (!trace_store_finish(ts, &err)) {
             fprintf(out_err, "apcsim: %s\n", err->message);
             g_clear_error(&err);
-            if (code == EXIT_OK)
-                code = EXIT_SCENARIO;
+            if (code == EXIT_OK || code == EXIT_SCENARIO)
+                code = TRACE_ERR_WRITE;
         } else {
             final_path = g_strdup(db_path);
         }
