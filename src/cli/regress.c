@@ -208,11 +208,26 @@ int cmd_regress(int argc, char **argv)
                 } else if (strlen(gold) != goldlen || !g_utf8_validate(gold, (gssize)goldlen, NULL)) {
                     printf("FAIL %s: golden %s is not text (a NUL byte or invalid UTF-8): refused\n", scn, gpath);
                     g_free(gold);
+                } else if (goldlen == 0) {
+                    printf("FAIL %s: golden %s is empty: refused (regenerate it with apcsim regress --update %s)\n",
+                           scn, gpath, scn);
+                    g_free(gold);
+                } else if (strchr(gold, '\r')) {
+                    printf("FAIL %s: golden %s has CRLF line ends (edited or checked out on Windows?): refused "
+                           "(convert it with dos2unix, or regenerate with --update)\n", scn, gpath);
+                    g_free(gold);
+                } else if (gold[goldlen - 1] != '\n') {
+                    printf("FAIL %s: golden %s does not end with a newline (cut short, or edited by hand?): "
+                           "refused (regenerate with --update)\n", scn, gpath);
+                    g_free(gold);
                 } else {
                     char **gl = g_strsplit(gold, "\n", -1), **nl = g_strsplit(now, "\n", -1);
                     char *gv = meta_of(gl, "schema_version"), *nv = meta_of(nl, "schema_version");
                     char *gp = meta_of(gl, "profile"), *np = meta_of(nl, "profile");
-                    if (!gv || !nv || strcmp(gv, nv) != 0) {
+                    if (!gv) {
+                        printf("FAIL %s: golden %s has no '# schema_version = ' line: it was not written by "
+                               "apcsim regress --update: refused\n", scn, gpath);
+                    } else if (!nv || strcmp(gv, nv) != 0) {
                         printf("FAIL %s: golden %s is of schema version %s, this apcsim writes %s: refused "
                                "(regenerate with --update)\n", scn, gpath, gv ? gv : "?", nv ? nv : "?");
                     } else if (!gp || !np || strcmp(gp, np) != 0) {

@@ -266,13 +266,15 @@ rs_golden_fifo()              { mkfifo "$G/small.txt"; }
 rs_golden_dir_is_a_file()     { rmdir "$G" && echo x > "$G"; }
 rs_golden_dir_missing()       { rmdir "$G"; }
 rs_scenario_is_junk()         { cp "$golden" "$G/junk.txt"; }
+rs_golden_without_last_newline() { head -c -1 "$golden" > "$G/small.txt"; }
 regress_cases=(
   "garbage_golden|1|FAIL small.lua||small.lua"
-  "empty_golden|1|FAIL small.lua||small.lua"
+  "empty_golden|1|is empty|schema version ?|small.lua"
   "golden_is_a_directory|1|FAIL small.lua||small.lua"
   "golden_is_a_sqlite_trace|1|FAIL small.lua||small.lua"
-  "golden_truncated|1|diverges||small.lua"
-  "golden_crlf|1|FAIL small.lua|schema version 1, this apcsim writes 1|small.lua"
+  "golden_truncated|1|cut short||small.lua"
+  "golden_crlf|1|CRLF line ends|schema version 1, this apcsim writes 1|small.lua"
+  "golden_without_last_newline|1|does not end with a newline|diverges|small.lua"
   "golden_without_profile|1|recorded under profile||small.lua"
   "golden_nul_then_junk|1|FAIL small.lua||small.lua"
   "golden_fifo|1|FAIL small.lua||small.lua"
