@@ -606,8 +606,23 @@ static KRUN_RESULT rt_resume(void *ctx, KTHREAD *t, KFRAME *f, int64_t *ret)
     /* Returned. */
     f->flag = 1;                    /* the coroutine is idle again: reusable */
     *ret = 0;
-    if (f->routine == RtThreadBody && nres >= 1 && lua_isinteger(co, -nres))
+    if (f->routine == RtThreadBody && nres >= 1 && lua_isinteger(co, -nres)) {
         *ret = lua_tointeger(co, -nres);
+    } else if (f->routine == RtThreadBody && nres >= 1 && !lua_isnil(co, -nres)) {
+        /* an exit status that is not one: say so rather than exit with 0 */
+        char where[LUA_IDSIZE + 16] = "?";
+        lua_Debug ar;
+        const char *type = lua_type(co, -nres) == LUA_TNUMBER ? "float" : luaL_typename(co, -nres);
+        lua_rawgeti(L, LUA_REGISTRYINDEX, f->code.ref);
+        if (lua_isfunction(L, -1) && lua_getinfo(L, ">S", &ar) && ar.linedefined > 0)
+            rt_format_where(where, sizeof where, ar.short_src, ar.linedefined);
+        else
+            lua_pop(L, 1);
+        lua_pop(co, nres);
+        ke_fail(rt->m, StopScenarioError, "%s: the body of %s returned a %s; a body returns an integer exit "
+                "status or nothing", where, t->header.name, type);
+        return KRUN_ERROR;
+    }
     if (f->routine == RtKernelRoutine) {
         /* D3/D4: did the KR leave a normal routine? */
         lua_rawgeti(L, LUA_REGISTRYINDEX, rt->ref_calls);
