@@ -13,6 +13,22 @@
 -- The transitions themselves are visible in the trace (SYSCALL_EXIT rows), not
 -- from Lua; here each NR checks it runs in user mode with UAP already cleared
 -- (D4) and sees the rest of the queue still waiting (one APC per exit, D5).
+-- In the trace: each user routine gets its own return to user mode (the system call's
+-- exit, then two NtContinue exits), NtContinue's TestAlert re-arms UserApcPending for
+-- the next APC, and a fourth exit resumes the interrupted code (D4-D6).
+-- expect-dump-order: T1 SYSCALL_EXIT
+-- expect-dump-order: T1 ROUTINE_BEGIN U1 routine=UserApcNormalRoutine irql=PASSIVE_LEVEL mode=UserMode
+-- expect-dump-order: T1 SYSCALL_ENTER NtContinue
+-- expect-dump-order: T1 FIELD UserApcPending from=0 to=1
+-- expect-dump-order: T1 SYSCALL_EXIT
+-- expect-dump-order: T1 ROUTINE_BEGIN U2 routine=UserApcNormalRoutine irql=PASSIVE_LEVEL mode=UserMode
+-- expect-dump-order: T1 SYSCALL_ENTER NtContinue
+-- expect-dump-order: T1 FIELD UserApcPending from=0 to=1
+-- expect-dump-order: T1 SYSCALL_EXIT
+-- expect-dump-order: T1 ROUTINE_BEGIN U3 routine=UserApcNormalRoutine irql=PASSIVE_LEVEL mode=UserMode
+-- expect-dump-order: T1 SYSCALL_ENTER NtContinue
+-- expect-dump-order: T1 SYSCALL_EXIT
+-- expect-dump-order: T1 MODE from=KernelMode to=UserMode
 machine { cpus = 1 }
 
 local log = {}

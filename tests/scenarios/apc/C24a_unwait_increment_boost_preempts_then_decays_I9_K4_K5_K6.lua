@@ -10,6 +10,12 @@
 -- computes ~100 ms in 1 ms slices and records every priority it sees while
 -- running; T4 needs 40 ms of CPU in total, so T1 also runs after its second
 -- decay. Expected sequence seen by T1: 10, 9, 8 (never below Base 8).
+-- In the trace: each drop of the boosted priority happens at one of T1's quantum ends
+-- (K4, K6: priority decays by one per quantum end).
+-- expect-dump-order: 31250000 0 T1 QUANTUM_END priority=10
+-- expect-dump-order: 31250000 0 T1 PRIORITY from=10 to=9 reason=quantum-decay
+-- expect-dump-order: 93750000 0 T1 QUANTUM_END priority=9
+-- expect-dump-order: 93750000 0 T1 PRIORITY from=9 to=8 reason=quantum-decay
 machine { cpus = 1 }
 
 local T1, T4
