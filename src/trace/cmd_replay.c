@@ -180,7 +180,7 @@ int
 cmd_replay(int argc, char **argv)
 {
     g_autofree char *at_s = NULL, *seq_s = NULL, *thread_s = NULL;
-    gint cpu = -1;
+    gint cpu = G_MININT;        /* not given */
     gboolean canonical = FALSE, do_index = FALSE, stats = FALSE;
     GOptionEntry entries[] = {
         { "at", 0, 0, G_OPTION_ARG_STRING, &at_s,
@@ -288,12 +288,14 @@ cmd_replay(int argc, char **argv)
     if (at_s && at > replay_state_time(replay_state(r)))
         replay_set_now(r, at);
     snap = replay_state_snapshot(replay_state(r));
-    if (cpu >= 0 && cpu >= snap->ncpus) {
-        rc = usage_error("--cpu %d: the machine has %d CPU%s", cpu, snap->ncpus, snap->ncpus == 1 ? "" : "s");
+    if (cpu == G_MININT) {
+        cpu = -1;               /* every CPU */
+    } else if (cpu < 0) {
+        rc = usage_error("--cpu takes a processor number (0 or more), not %d", cpu);
         goto done;
     }
-    if (cpu < -1) {
-        rc = usage_error("--cpu takes a processor number");
+    if (cpu >= 0 && cpu >= snap->ncpus) {
+        rc = usage_error("--cpu %d: the machine has %d CPU%s", cpu, snap->ncpus, snap->ncpus == 1 ? "" : "s");
         goto done;
     }
     if (thread_s) {

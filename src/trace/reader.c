@@ -128,6 +128,10 @@ refuse_sqlite(GError **err, const char *path, sqlite3 *db, int rc)
     case SQLITE_MISMATCH:
     case SQLITE_RANGE:
         return refuse(err, TRACE_ERR_DAMAGED, path, "is damaged: %s", msg);
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return refuse(err, TRACE_ERR_INCOMPLETE, path,
+                      "is locked by another process: a run still writing it? (%s)", msg);
     default:
         return refuse(err, TRACE_ERR_NOT_FOUND, path, "cannot be read (%s)", msg);
     }
