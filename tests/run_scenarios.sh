@@ -9,6 +9,7 @@
 #   -- expect-dump: TEXT           TEXT must appear in `apcsim dump` of the run's trace (may repeat)
 #   -- expect-dump-order: TEXT     these lines, all of them, must appear in the dump in this order
 #                                  (each TEXT in a later dump line than the one before)
+#   -- expect-no-dump: TEXT        TEXT must not appear anywhere in the dump (may repeat)
 # Closing line: "scenarios: N passed, M failed".
 set -u
 apcsim=${1:?usage: run_scenarios.sh path/to/apcsim}
@@ -31,12 +32,16 @@ for f in $files; do
     [ -z "$needle" ] && continue
     if ! grep -qF -- "$needle" "$tmp/err"; then ok=0; why="${why:+$why; }stderr lacks: $needle"; fi
   done < <(sed -n 's/^-- expect-stderr: *//p' "$root/$f")
-  if grep -q '^-- expect-dump\(-order\)\?:' "$root/$f"; then
+  if grep -q '^-- expect-\(no-\)\?dump\(-order\)\?:' "$root/$f"; then
     "$apcsim" dump "$tmp/t.db" >"$tmp/dump" 2>&1 || { ok=0; why="${why:+$why; }apcsim dump failed"; }
     while IFS= read -r needle; do
       [ -z "$needle" ] && continue
       if ! grep -qF -- "$needle" "$tmp/dump"; then ok=0; why="${why:+$why; }dump lacks: $needle"; fi
     done < <(sed -n 's/^-- expect-dump: *//p' "$root/$f")
+    while IFS= read -r needle; do
+      [ -z "$needle" ] && continue
+      if grep -qF -- "$needle" "$tmp/dump"; then ok=0; why="${why:+$why; }dump has: $needle"; fi
+    done < <(sed -n 's/^-- expect-no-dump: *//p' "$root/$f")
     sed -n 's/^-- expect-dump-order: *//p' "$root/$f" > "$tmp/order"
     if [ -s "$tmp/order" ]; then
       missing=$(awk 'NR == FNR { want[++n] = $0; next }

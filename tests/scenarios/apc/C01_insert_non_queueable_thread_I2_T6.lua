@@ -10,8 +10,10 @@
 -- T1 queued itself a user APC U0 whose rundown routine computes for 100 us,
 -- so T1 is still Running (exit in progress, Q = FALSE) when T2 inserts at 50 us.
 -- A.Inserted is observed with KeRemoveQueueApc(A), which returns the previous
--- Inserted (I10). "No IPI" is not observable from Lua; the trace shows no
--- SWINT_REQUEST for CPU1 at 50 us (checked by hand when this file was written).
+-- Inserted (I10). "No IPI" is not observable from Lua; the trace is checked:
+-- the refusal is there, and no APC interrupt is requested anywhere in the run.
+-- expect-dump: 50000 0 T1 APC_REFUSED A why=NotQueueable
+-- expect-no-dump: SWINT_REQUEST level=APC_LEVEL
 -- A's system arguments are not observable (A is never delivered).
 machine { cpus = 2 }
 
