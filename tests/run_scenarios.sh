@@ -10,6 +10,7 @@
 #   -- expect-dump-order: TEXT     these lines, all of them, must appear in the dump in this order
 #                                  (each TEXT in a later dump line than the one before)
 #   -- expect-no-dump: TEXT        TEXT must not appear anywhere in the dump (may repeat)
+#   -- expect-dump-count: N TEXT   exactly N dump lines contain TEXT (may repeat)
 # Closing line: "scenarios: N passed, M failed".
 set -u
 apcsim=${1:?usage: run_scenarios.sh path/to/apcsim}
@@ -32,7 +33,7 @@ for f in $files; do
     [ -z "$needle" ] && continue
     if ! grep -qF -- "$needle" "$tmp/err"; then ok=0; why="${why:+$why; }stderr lacks: $needle"; fi
   done < <(sed -n 's/^-- expect-stderr: *//p' "$root/$f")
-  if grep -q '^-- expect-\(no-\)\?dump\(-order\)\?:' "$root/$f"; then
+  if grep -q '^-- expect-\(no-\)\?dump\(-order\|-count\)\?:' "$root/$f"; then
     "$apcsim" dump "$tmp/t.db" >"$tmp/dump" 2>&1 || { ok=0; why="${why:+$why; }apcsim dump failed"; }
     while IFS= read -r needle; do
       [ -z "$needle" ] && continue
@@ -42,6 +43,11 @@ for f in $files; do
       [ -z "$needle" ] && continue
       if grep -qF -- "$needle" "$tmp/dump"; then ok=0; why="${why:+$why; }dump has: $needle"; fi
     done < <(sed -n 's/^-- expect-no-dump: *//p' "$root/$f")
+    while read -r n needle; do
+      [ -z "$needle" ] && continue
+      got=$(grep -cF -- "$needle" "$tmp/dump")
+      [ "$got" = "$n" ] || { ok=0; why="${why:+$why; }dump has $got lines with: $needle (expected $n)"; }
+    done < <(sed -n 's/^-- expect-dump-count: *//p' "$root/$f")
     sed -n 's/^-- expect-dump-order: *//p' "$root/$f" > "$tmp/order"
     if [ -s "$tmp/order" ]; then
       missing=$(awk 'NR == FNR { want[++n] = $0; next }

@@ -6,7 +6,9 @@
 -- KR_N2@APC, NR_N2@PASSIVE, KR_N3@APC, NR_N3@PASSIVE. (I5, D3)"
 -- Also checked: KAIP is TRUE only while an NR runs (D3, D9); KAP is set by the
 -- remote insertion (I8) and cleared by the delivery (D2); nothing runs while
--- T1 stays at APC_LEVEL (R3).
+-- T1 stays at APC_LEVEL (R3). "One KiDeliverApc call" is checked in the trace:
+-- one APC software interrupt is taken in the whole run.
+-- expect-dump-count: 1 SWINT_DISPATCH level=APC_LEVEL
 machine { cpus = 2 }
 
 local log = {}

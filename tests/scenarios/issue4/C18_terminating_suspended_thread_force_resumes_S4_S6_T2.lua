@@ -17,6 +17,10 @@
 -- count from 2 to 0 at once (T2, S4).
 -- expect-dump: 30000 0 T1 APC_INSERT T1.ExitApc state=0 list=KernelMode pos=tail increment=2
 -- expect-dump: 30000 - T1 FIELD SuspendCount from=2 to=0
+-- The exit NK does not wake T1 (an NK while KernelApcInProgress): T1's only
+-- unwait is the force-resume's, with the suspend event's status.
+-- expect-dump-count: 1 T1 UNWAIT
+-- expect-dump: 30000 0 T1 UNWAIT - status=STATUS_SUCCESS
 machine { cpus = 2 }
 
 local app = process { name = "app" }
