@@ -4,6 +4,8 @@
 # file asks for in its header comments:
 #   -- expect-exit: N              exit status (default 0)
 #   -- expect-stderr: TEXT         TEXT must appear in stderr (may repeat)
+#   -- expect-stdout: TEXT         TEXT must appear in the run's summary on stdout (may repeat;
+#                                  with it the run is made without -q)
 #   -- args: ARGS                  extra arguments for apcsim run (e.g. --profile win10);
 #                                  several lines = several runs (an empty one = no arguments)
 #   -- expect-dump: TEXT           TEXT must appear in `apcsim dump` of the run's trace (may repeat)
@@ -24,8 +26,9 @@ for f in $files; do
  nargs=$(grep -c '^-- args:' "$root/$f"); [ "$nargs" -gt 0 ] || nargs=1
  for k in $(seq 1 "$nargs"); do
   args=$(sed -n 's/^-- args: *//p' "$root/$f" | sed -n "${k}p")
+  quiet=-q; grep -q '^-- expect-stdout:' "$root/$f" && quiet=
   # shellcheck disable=SC2086
-  (cd "$root" && timeout 120 "$apcsim" run "$f" --db "$tmp/t.db" -q $args) >"$tmp/out" 2>"$tmp/err"
+  (cd "$root" && timeout 120 "$apcsim" run "$f" --db "$tmp/t.db" $quiet $args) >"$tmp/out" 2>"$tmp/err"
   rc=$?
   ok=1; why=""
   if [ "$rc" != "$want" ]; then ok=0; why="exit $rc, expected $want"; fi
@@ -33,6 +36,10 @@ for f in $files; do
     [ -z "$needle" ] && continue
     if ! grep -qF -- "$needle" "$tmp/err"; then ok=0; why="${why:+$why; }stderr lacks: $needle"; fi
   done < <(sed -n 's/^-- expect-stderr: *//p' "$root/$f")
+  while IFS= read -r needle; do
+    [ -z "$needle" ] && continue
+    if ! grep -qF -- "$needle" "$tmp/out"; then ok=0; why="${why:+$why; }stdout lacks: $needle"; fi
+  done < <(sed -n 's/^-- expect-stdout: *//p' "$root/$f")
   if grep -q '^-- expect-\(no-\)\?dump\(-order\|-count\)\?:' "$root/$f"; then
     "$apcsim" dump "$tmp/t.db" >"$tmp/dump" 2>&1 || { ok=0; why="${why:+$why; }apcsim dump failed"; }
     while IFS= read -r needle; do

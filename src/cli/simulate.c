@@ -71,6 +71,60 @@ static char *sha256_file(const char *path)
     return sum;
 }
 
+/* The thread table shows this many threads; the rest are counted by state. */
+#define SUMMARY_THREADS 40
+
+/* APCs by kind: insertions, and how each left its queue (KSTATS); the
+ * last column is counted from the KAPCs themselves, so that the line adds
+ * up only if no way out of a queue went uncounted. */
+static void print_apc_summary(KMACHINE *m, FILE *out)
+{
+    int64_t queued[KSTAT_KINDS] = { 0 }, any = 0;
+    for (guint i = 0; i < m->apcs->len; i++) {
+        const KAPC *a = m->apcs->pdata[i];
+        if (a->inserted)
+            queued[ke_apc_stat_kind(a)]++;
+    }
+    for (int k = 0; k < KSTAT_KINDS; k++)
+        any += m->stats.apc[k][KSTAT_INSERTED] + queued[k];
+    if (!any)
+        return;
+    fprintf(out, "\n%-15s %9s %10s %8s %9s %8s\n", "apcs", "inserted", "delivered", "removed", "run down",
+            "queued");
+    for (int k = 0; k < KSTAT_KINDS; k++) {
+        const int64_t *n = m->stats.apc[k];
+        if (n[KSTAT_INSERTED] || queued[k])
+            fprintf(out, "%-15s %9" PRId64 " %10" PRId64 " %8" PRId64 " %9" PRId64 " %8" PRId64 "\n", ke_apc_stat_kind_name(k),
+                    n[KSTAT_INSERTED], n[KSTAT_DELIVERED], n[KSTAT_REMOVED], n[KSTAT_RUNDOWN], queued[k]);
+    }
+}
+
+static void print_mark(KMACHINE *m, const KMARK_NOTE *n, FILE *out)
+{
+    char *t = cli_fmt_time(n->t);
+    DISPATCHER_HEADER *h = ke_object_by_id(m, n->thread);
+    fprintf(out, "%12s  cpu %-2d %-16s %s\n", t, n->cpu, h ? h->name : "?", n->label);
+    g_free(t);
+}
+
+/* The scenario's mark() labels: all of them, or the first and last few. */
+static void print_marks(KMACHINE *m, FILE *out)
+{
+    const KSTATS *s = &m->stats;
+    if (!s->marks)
+        return;
+    fprintf(out, "\nmarks (%" PRId64 ")\n", s->marks);
+    for (int64_t i = 0; i < s->marks && i < KE_MARKS_KEPT; i++)
+        print_mark(m, &s->first[i], out);
+    if (s->marks <= KE_MARKS_KEPT)
+        return;
+    int64_t from = s->marks - KE_MARKS_KEPT > KE_MARKS_KEPT ? s->marks - KE_MARKS_KEPT : KE_MARKS_KEPT;
+    if (from > KE_MARKS_KEPT)
+        fprintf(out, "%12s  ... %" PRId64 " more (apcsim dump shows every MARK row)\n", "", from - KE_MARKS_KEPT);
+    for (int64_t i = from; i < s->marks; i++)
+        print_mark(m, &s->last[i % KE_MARKS_KEPT], out);
+}
+
 static void print_summary(KMACHINE *m, const char *scenario, const char *trace_path, FILE *out)
 {
     char *end = cli_fmt_time(m->now);
@@ -80,10 +134,27 @@ static void print_summary(KMACHINE *m, const char *scenario, const char *trace_p
     g_free(end);
     fprintf(out, "%-16s %-12s %-11s %4s %12s %6s %8s  %s\n", "thread", "process", "state", "prio", "cpu time",
             "waits", "switches", "exit / waiting on");
+    /* Over SUMMARY_THREADS threads, the live ones (waiting, ready, ...)
+     * are shown first: terminated threads get the rows that are left. */
+    int live = 0, live_shown = 0, ended_shown = 0, hidden = 0;
+    int64_t hidden_by_state[8] = { 0 };
+    for (guint i = 0; i < m->threads->len; i++) {
+        const KTHREAD *t = m->threads->pdata[i];
+        live += !t->idle && t->state != Terminated;
+    }
+    int ended_rows = live < SUMMARY_THREADS ? SUMMARY_THREADS - live : 0;
     for (guint i = 0; i < m->threads->len; i++) {
         KTHREAD *t = m->threads->pdata[i];
         if (t->idle)
             continue;
+        int *shown = t->state == Terminated ? &ended_shown : &live_shown;
+        if (*shown == (t->state == Terminated ? ended_rows : SUMMARY_THREADS)) {
+            hidden++;
+            if ((unsigned)t->state < G_N_ELEMENTS(hidden_by_state))
+                hidden_by_state[t->state]++;
+            continue;
+        }
+        (*shown)++;
         char *cpu = cli_fmt_time(t->cpu_time);
         char detail[160] = "";
         if (t->state == Terminated) {
@@ -105,6 +176,17 @@ static void print_summary(KMACHINE *m, const char *scenario, const char *trace_p
                 t->process->name, nt_state_name(t->state), t->priority, cpu, t->waits, t->switches, detail);
         g_free(cpu);
     }
+    if (hidden) {
+        fprintf(out, "... and %d more thread%s (", hidden, hidden > 1 ? "s" : "");
+        const char *sep = "";
+        for (int st = 0; st < (int)G_N_ELEMENTS(hidden_by_state); st++)
+            if (hidden_by_state[st]) {
+                fprintf(out, "%s%s %" PRId64, sep, nt_state_name((KTHREAD_STATE)st), hidden_by_state[st]);
+                sep = ", ";
+            }
+        fprintf(out, "); apcsim replay shows any of them\n");
+    }
+    print_apc_summary(m, out);
     fprintf(out, "\n%-4s %12s %7s %8s\n", "cpu", "busy", "busy%", "dpcs");
     for (int i = 0; i < m->ncpus; i++) {
         char *busy = cli_fmt_time(m->cpu[i].busy_time);
@@ -112,6 +194,7 @@ static void print_summary(KMACHINE *m, const char *scenario, const char *trace_p
         fprintf(out, "%-4d %12s %6.1f%% %8" PRId64 "\n", i, busy, pct, m->cpu[i].dpcs);
         g_free(busy);
     }
+    print_marks(m, out);
     if (trace_path)
         fprintf(out, "\ntrace: %s\n", trace_path);
 }

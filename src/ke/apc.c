@@ -194,6 +194,7 @@ bool ki_insert_queue_apc(KMACHINE *m, KAPC *apc, int increment)
     }
     ke_trace(m, TR_APC_INSERT, m->running_cpu ? m->running_cpu->number : -1, t->id, apc->id, ki_state_index(t, s),
              mode, pos, increment, apc->environment, NULL);
+    ki_count_apc(m, apc, KSTAT_INSERTED);
     if (mode == UserMode && apc->internal == ApcExit)
         ki_set_uap(m, t, s, true);
 
@@ -266,8 +267,27 @@ bool KeInsertQueueApc(KMACHINE *m, KAPC *apc, int increment)
     return ki_insert_queue_apc(m, apc, increment);
 }
 
+const char *ke_apc_stat_kind_name(int kind)
+{
+    static const char *const names[KSTAT_KINDS] = { "special kernel", "normal kernel", "user" };
+    return kind >= 0 && kind < KSTAT_KINDS ? names[kind] : "?";
+}
+
+int ke_apc_stat_kind(const KAPC *apc)
+{
+    return apc->apc_mode == UserMode ? KSTAT_USER : apc->has_normal_routine ? KSTAT_NORMAL : KSTAT_SPECIAL;
+}
+
+/* KSTATS: an insertion (KSTAT_INSERTED) or how an APC left its queue. */
+void ki_count_apc(KMACHINE *m, const KAPC *apc, int fate)
+{
+    m->stats.apc[ke_apc_stat_kind(apc)][fate]++;
+}
+
 static void ki_unlink_apc(KMACHINE *m, KAPC *apc, int why)
 {
+    static const int fate[] = { KSTAT_DELIVERED, KSTAT_REMOVED, KSTAT_RUNDOWN, KSTAT_REMOVED };
+    ki_count_apc(m, apc, fate[why]);
     KTHREAD *t = apc->thread;
     KAPC_STATE *s = apc->state;
     g_queue_unlink(&s->list[apc->apc_mode], &apc->link);

@@ -16,7 +16,9 @@
  *   - the ready summary bitmaps match the queues (K1);
  *   - IRQL values are valid, and a CPU runs above PASSIVE while a DPC is active;
  *   - disable counters are never positive (R4, R5, R7);
- *   - the pointers of the APC environments match ApcStateIndex (E1, E2).
+ *   - the pointers of the APC environments match ApcStateIndex (E1, E2);
+ *   - per APC kind, insertions = deliveries + removals + rundowns + the APCs
+ *     still inserted (the summary's KSTATS lose no way out of a queue).
  * O(threads + APCs) per transition: for tests, not for long runs.
  */
 #include "ke/ke.h"
@@ -192,10 +194,19 @@ char *ke_check_invariants(KMACHINE *m)
                 g_hash_table_insert(k.seen_apcs, a, &b->state);
             }
     }
+    int64_t queued[KSTAT_KINDS] = { 0 };
     for (guint i = 0; i < m->apcs->len && !k.err->len; i++) {
         KAPC *a = m->apcs->pdata[i];
         if (a->inserted && !g_hash_table_contains(k.seen_apcs, a))
             fail(&k, "APC %s says Inserted but is in no list (A5)", a->name);
+        queued[ke_apc_stat_kind(a)] += a->inserted;
+    }
+    for (int kind = 0; kind < KSTAT_KINDS && !k.err->len; kind++) {
+        const int64_t *n = m->stats.apc[kind];
+        if (n[KSTAT_INSERTED] != n[KSTAT_DELIVERED] + n[KSTAT_REMOVED] + n[KSTAT_RUNDOWN] + queued[kind])
+            fail(&k, "APC accounting, %s APCs: %lld inserted != %lld delivered + %lld removed + %lld run down + "
+                 "%lld queued", ke_apc_stat_kind_name(kind), (long long)n[KSTAT_INSERTED], (long long)n[KSTAT_DELIVERED],
+                 (long long)n[KSTAT_REMOVED], (long long)n[KSTAT_RUNDOWN], (long long)queued[kind]);
     }
     g_hash_table_destroy(k.seen_apcs);
     if (!k.err->len) {

@@ -400,6 +400,24 @@ typedef struct KBUGCHECK {
     sim_time_t t;
 } KBUGCHECK;
 
+/* What the run's summary tells of APCs and marks (the trace holds it all;
+ * these counters exist so that `run --no-trace` can say it too). */
+enum { KSTAT_SPECIAL = 0, KSTAT_NORMAL, KSTAT_USER, KSTAT_KINDS };
+enum { KSTAT_INSERTED = 0, KSTAT_DELIVERED, KSTAT_REMOVED, KSTAT_RUNDOWN, KSTAT_FATES };
+#define KE_MARKS_KEPT 10            /* first and last marks the summary shows */
+typedef struct KMARK_NOTE {
+    sim_time_t t;
+    int cpu;
+    int32_t thread;
+    char *label;
+} KMARK_NOTE;
+typedef struct KSTATS {
+    int64_t apc[KSTAT_KINDS][KSTAT_FATES];   /* insertions and how APCs left their queue */
+    int64_t marks;                           /* mark() calls */
+    KMARK_NOTE first[KE_MARKS_KEPT];         /* the first marks */
+    KMARK_NOTE last[KE_MARKS_KEPT];          /* the last ones, a ring: mark n at n % KE_MARKS_KEPT */
+} KSTATS;
+
 struct KMACHINE {
     KCONFIG cfg;
     SimQueue *q;
@@ -450,6 +468,7 @@ struct KMACHINE {
     void (*row_hook)(void *ctx, KMACHINE *m, int64_t seq);
     void *row_hook_ctx;
     void *progress_ctx;
+    KSTATS stats;
 };
 
 /* A scenario DPC scheduled with at()/every(). */
@@ -486,6 +505,13 @@ void ke_fail(KMACHINE *m, KSTOP_REASON why, const char *fmt, ...) G_GNUC_PRINTF(
 void ke_trace(KMACHINE *m, int kind, int32_t cpu, int32_t thread, int32_t obj,
               int64_t a, int64_t b, int64_t c, int64_t d, int64_t e, const char *text);
 void ke_trace_name(KMACHINE *m, const char *what, int32_t id, const char *name);
+/* The KSTATS kind of an APC (KSTAT_SPECIAL, KSTAT_NORMAL, KSTAT_USER). */
+int ke_apc_stat_kind(const KAPC *apc);
+const char *ke_apc_stat_kind_name(int kind);     /* "special kernel", "normal kernel", "user" */
+/* mark(label) of the scenario API: a MARK row for thread t at the running
+ * CPU's IRQL, noted for the run's summary too (KSTATS). Any IRQL; the
+ * runtime calls it from running scenario code. */
+void ke_mark(KMACHINE *m, KTHREAD *t, const char *label);
 /* Trace a scalar thread field change (TR_FIELD) if old != new. */
 void ke_trace_field(KMACHINE *m, KTHREAD *t, KTHREAD_FIELD f, int64_t old_v, int64_t new_v);
 /* True when the current code must yield to the CPU loop now (a deliverable
@@ -706,6 +732,7 @@ KSTEP ki_run_dispatch_int(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f);  /* dpc
 KSTEP ki_run_apc_int(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f);       /* apc.c */
 KSTEP ki_run_deliver_apc(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f);   /* apc.c */
 KSTEP ki_run_check_apc(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f);     /* apc.c */
+void ki_count_apc(KMACHINE *m, const KAPC *apc, int fate);                 /* apc.c: KSTATS */
 KSTEP ki_run_wait(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f);          /* wait.c */
 KSTEP ki_run_user_exit(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f);     /* usermode.c */
 KSTEP ki_run_user_apc(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f);      /* usermode.c */

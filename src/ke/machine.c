@@ -76,6 +76,27 @@ void ke_trace(KMACHINE *m, int kind, int32_t cpu, int32_t thread, int32_t obj,
         m->row_hook(m->row_hook_ctx, m, m->rows);
 }
 
+static void ki_note_mark(KMARK_NOTE *n, KMACHINE *m, int cpu, int32_t thread, const char *label)
+{
+    g_free(n->label);
+    n->t = m->now;
+    n->cpu = cpu;
+    n->thread = thread;
+    n->label = g_strdup(label);
+}
+
+void ke_mark(KMACHINE *m, KTHREAD *t, const char *label)
+{
+    KPRCB *c = m->running_cpu;
+    ke_trace(m, TR_MARK, c->number, t->id, -1, c->irql, t->mode, 0, 0, 0, label);
+    KSTATS *s = &m->stats;
+    if (s->marks < KE_MARKS_KEPT)
+        ki_note_mark(&s->first[s->marks], m, c->number, t->id, label);
+    else
+        ki_note_mark(&s->last[s->marks % KE_MARKS_KEPT], m, c->number, t->id, label);
+    s->marks++;
+}
+
 void ke_trace_name(KMACHINE *m, const char *what, int32_t id, const char *name)
 {
     if (m->sink.name)
@@ -166,6 +187,10 @@ void ke_machine_free(KMACHINE *m)
 {
     if (!m)
         return;
+    for (int i = 0; i < KE_MARKS_KEPT; i++) {
+        g_free(m->stats.first[i].label);
+        g_free(m->stats.last[i].label);
+    }
     for (guint i = 0; i < m->threads->len; i++) {
         KTHREAD *t = m->threads->pdata[i];
         while (t->nframes)

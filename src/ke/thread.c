@@ -256,6 +256,7 @@ KSTEP ki_run_exit_thread(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
             apc->inserted = false;
             apc->state = NULL;
             ke_trace(m, TR_APC_DEQUEUE, c->number, t->id, apc->id, 0, UserMode, 2 /* rundown */, 0, 0, NULL);
+            ki_count_apc(m, apc, KSTAT_RUNDOWN);
             f->pc = EX_RUNDOWN_USER;
             if (apc->has_rundown_routine && apc->internal == ApcScenario) {
                 /* built-in rundown routines (PspExitApcRundown, KiSuspendRundown,

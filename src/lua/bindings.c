@@ -1310,9 +1310,7 @@ static int l_mark(lua_State *L)
 {
     LuaRuntime *rt = rt_get(L);
     KTHREAD *t = rt_require_context(L, "mark");
-    const char *label = luaL_tolstring(L, 1, NULL);
-    KPRCB *c = rt->m->running_cpu;
-    ke_trace(rt->m, TR_MARK, c->number, t->id, -1, c->irql, t->mode, 0, 0, 0, label);
+    ke_mark(rt->m, t, luaL_tolstring(L, 1, NULL));
     return 0;
 }
 
