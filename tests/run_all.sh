@@ -21,6 +21,7 @@ units=$(ls "$build"/tests/test_* 2>/dev/null | grep -v '\.d$\|\.o$')
 run tests/run_unit.sh $units
 run tests/run_scenarios.sh "$build/apcsim"
 run tests/regress_test.sh "$build/apcsim"
+run tests/replay_why_test.sh "$build/apcsim"
 run env JOBS=2 tests/plot_test.sh "$build/apcsim"
 run tests/fuzz/fuzz_test.sh "$build/apcsim"
 run tests/rule_coverage.sh

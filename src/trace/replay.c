@@ -105,6 +105,7 @@
 
 #include "ke/ke.h"
 #include "trace/trace_int.h"
+#include "trace/why.h"
 
 /* ======================================================================
  * The state model
@@ -2140,8 +2141,31 @@ apc_kind_text(int mode, bool special)
     return special ? "special user APC" : "user APC";
 }
 
+/* The "why:" line under a queued APC (trace/why.c). */
 static void
-pr_apc_list(GString *out, Replay *r, const GArray *list, int mode, const char *indent)
+pr_apc_why(GString *out, Replay *r, const KSNAP_THREAD *k, WhyBlock block, int mode, guint index,
+           const char *indent)
+{
+    RThread *rt = rs_thread(r->st, k->id);
+    GString *attached = g_string_new(NULL);
+    WhyContext ctx = { .win10 = r->st->profile && strcmp(r->st->profile, "win10") == 0 };
+
+    if (rt && rt->routines && rt->routines->len) {
+        uint8_t top = g_array_index(rt->routines, RRoutine, rt->routines->len - 1).kind;
+        ctx.in_kernel_routine = top == RtKernelRoutine;
+        ctx.in_user_apc = top == RtUserApcNormal;
+    }
+    pr_name(attached, r, "process", k->apc_state.process);
+    ctx.attached_to = attached->str;
+    g_string_append_printf(out, "%s    why: ", indent);
+    why_apc_queued(out, r->st->snap, k, block, mode, index, &ctx);
+    g_string_append_c(out, '\n');
+    g_string_free(attached, TRUE);
+}
+
+static void
+pr_apc_list(GString *out, Replay *r, const KSNAP_THREAD *k, WhyBlock block, const GArray *list, int mode,
+            const char *indent)
 {
     for (guint i = 0; list && i < list->len; i++) {
         const KSNAP_APC *e = &g_array_index(list, KSNAP_APC, i);
@@ -2152,11 +2176,13 @@ pr_apc_list(GString *out, Replay *r, const GArray *list, int mode, const char *i
         replay_append_time(out, e->insert_t);
         g_string_append_printf(out, " (row %" PRId64 ")  %s  increment %" PRId32 "\n", e->insert_seq,
                                nt_env_name(e->environment), e->increment);
+        pr_apc_why(out, r, k, block, mode, i, indent);
     }
 }
 
 static void
-pr_apc_state(GString *out, Replay *r, const char *label, const KSNAP_APC_STATE *as, bool unused)
+pr_apc_state(GString *out, Replay *r, const KSNAP_THREAD *k, WhyBlock block, const char *label,
+             const KSNAP_APC_STATE *as, bool unused)
 {
     g_string_append_printf(out, "%-14s ", label);
     if (unused && as->process < 0 && !as->list[0] && !as->list[1]) {
@@ -2170,7 +2196,7 @@ pr_apc_state(GString *out, Replay *r, const char *label, const KSNAP_APC_STATE *
     for (int mode = 0; mode < 2; mode++) {
         g_string_append_printf(out, "               ApcListHead[%s]%s\n", nt_mode_name(mode),
                                as->list[mode] && as->list[mode]->len ? "" : "  (empty)");
-        pr_apc_list(out, r, as->list[mode], mode, "                   ");
+        pr_apc_list(out, r, k, block, as->list[mode], mode, "                   ");
     }
 }
 
@@ -2291,8 +2317,8 @@ replay_print_thread(Replay *r, int32_t id, GString *out)
     g_string_append_printf(out, "ApcStateIndex %d (%s)\n", k->apc_state_index,
                            k->apc_state_index ? "attached: OriginalApcEnvironment is SavedApcState"
                                               : "not attached");
-    pr_apc_state(out, r, "ApcState", &k->apc_state, false);
-    pr_apc_state(out, r, "SavedApcState", &k->saved_apc_state, k->apc_state_index == 0);
+    pr_apc_state(out, r, k, WHY_APC_STATE, "ApcState", &k->apc_state, false);
+    pr_apc_state(out, r, k, WHY_SAVED_APC_STATE, "SavedApcState", &k->saved_apc_state, k->apc_state_index == 0);
 
     /* KAPC_STATEs saved in KeStackAttachProcess buffers (E3): no index
      * addresses them until the matching KeUnstackDetachProcess */
@@ -2311,7 +2337,7 @@ replay_print_thread(Replay *r, int32_t id, GString *out)
         char label[32];
 
         g_snprintf(label, sizeof label, "StackBuffer#%" PRId32, b->id);
-        pr_apc_state(out, r, label, &b->as, false);
+        pr_apc_state(out, r, k, WHY_STACK_BUFFER, label, &b->as, false);
     }
     if (bids)
         g_array_free(bids, TRUE);
@@ -2347,7 +2373,7 @@ replay_print_apcs(Replay *r, int32_t thread, GString *out)
                                                          ? "  KernelApcPending"
                                                      : blocks[b]->user_apc_pending && mode == UserMode
                                                          ? "  UserApcPending" : "");
-                pr_apc_list(out, r, l, mode, "    ");
+                pr_apc_list(out, r, k, b ? WHY_SAVED_APC_STATE : WHY_APC_STATE, l, mode, "    ");
             }
         }
     }
