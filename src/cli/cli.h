@@ -45,8 +45,6 @@ int cli_simulate(const RunRequest *rq, char **trace_path);
 
 /* "1.234 ms" for people (g_free). */
 char *cli_fmt_time(int64_t ns);
-/* "500us", "3ms", "1s", "250" (ns). */
-bool cli_parse_time(const char *s, int64_t *out);
 /* --param NAME=VALUE list into a table; false + message on a malformed one. */
 bool cli_parse_params(char **params, GHashTable **out, const char *cmd);
 /* Read a scenario's "-- args:" header (extra arguments its tests run it with). */

@@ -9,25 +9,6 @@
 #include "cli/cli.h"
 #include "ke/ke.h"
 
-bool cli_parse_time(const char *s, int64_t *out)
-{
-    char *end;
-    errno = 0;
-    double v = g_ascii_strtod(s, &end);
-    if (end == s || errno)
-        return false;
-    double scale;
-    if (*end == 0 || strcmp(end, "ns") == 0) scale = 1;
-    else if (strcmp(end, "us") == 0) scale = 1e3;
-    else if (strcmp(end, "ms") == 0) scale = 1e6;
-    else if (strcmp(end, "s") == 0) scale = 1e9;
-    else return false;
-    if (v < 0)
-        return false;
-    *out = (int64_t)(v * scale + 0.5);
-    return true;
-}
-
 bool cli_parse_params(char **params, GHashTable **out, const char *cmd)
 {
     GHashTable *t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);

@@ -228,7 +228,7 @@ cmd_replay(int argc, char **argv)
     const char *path = argv[1];
     int64_t at = 0, seq_req = -1;
 
-    if (at_s && !replay_parse_time(at_s, &at))
+    if (at_s && !trace_parse_time(at_s, &at))
         return usage_error("--at takes a time such as 500us, 1.5ms or 2s, not '%s'", at_s);
     if (seq_s) {
         char *end;

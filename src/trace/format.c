@@ -41,6 +41,7 @@
  */
 #include "trace/trace_int.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -283,4 +284,25 @@ trace_format_detail(const KTRACE_RECORD *rec, trace_name_fn names, void *names_c
     }
     if (buf->len > 0)
         g_string_erase(buf, 0, 1);
+}
+
+bool trace_parse_time(const char *s, int64_t *ns)
+{
+    static const struct { const char *unit; double scale; } units[] = {
+        { "", 1 }, { "ns", 1 }, { "us", 1e3 }, { "\xc2\xb5s", 1e3 }, { "ms", 1e6 }, { "s", 1e9 },
+    };
+    char *end;
+    if (!s || !(g_ascii_isdigit(*s) || *s == '.'))
+        return false;
+    errno = 0;
+    double v = g_ascii_strtod(s, &end);
+    if (end == s || errno || !(v >= 0) || v > 9.2e18)
+        return false;
+    for (size_t i = 0; i < G_N_ELEMENTS(units); i++) {
+        if (strcmp(end, units[i].unit) == 0 && v * units[i].scale <= 9.2e18) {
+            *ns = (int64_t)(v * units[i].scale + 0.5);
+            return true;
+        }
+    }
+    return false;
 }

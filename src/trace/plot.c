@@ -687,34 +687,9 @@ plot_options_init(PlotOptions *opt)
 bool
 plot_parse_time(const char *s, int64_t *ns, GError **err)
 {
-    static const struct { const char *suffix; double scale; } units[] = {
-        { "ns", 1.0 }, { "us", 1e3 }, { "\xc2\xb5s", 1e3 }, { "ms", 1e6 }, { "s", 1e9 },
-    };
-    const char *p = s;
-    char *end = NULL;
-    double v, scale = 1.0;
-    bool unit_ok;
-
     g_return_val_if_fail(s != NULL && ns != NULL, false);
-    while (*p == ' ')
-        p++;
-    if (!g_ascii_isdigit(*p) && *p != '.')
-        goto bad;
-    v = g_ascii_strtod(p, &end);
-    if (end == p || !isfinite(v) || v < 0)
-        goto bad;
-    unit_ok = *end == '\0';
-    for (size_t i = 0; !unit_ok && i < G_N_ELEMENTS(units); i++) {
-        if (strcmp(end, units[i].suffix) == 0) {
-            scale = units[i].scale;
-            unit_ok = true;
-        }
-    }
-    if (!unit_ok || v * scale > 9.2e18)
-        goto bad;
-    *ns = (int64_t)llround(v * scale);
-    return true;
-bad:
+    if (trace_parse_time(s, ns))
+        return true;
     g_set_error(err, PLOT_ERROR, PLOT_ERR_USAGE,
                 "'%s' is not a time (a number with a unit: 250ns, 500us, 3ms, 1.5s)", s);
     return false;

@@ -2028,30 +2028,6 @@ replay_append_time(GString *out, int64_t ns)
         g_string_append_printf(out, "%.3f s", (double)ns / 1e9);
 }
 
-bool
-replay_parse_time(const char *s, int64_t *ns)
-{
-    static const struct { const char *unit; double scale; } units[] = {
-        { "", 1 }, { "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 },
-    };
-    char *end;
-    double v;
-
-    if (!s || !*s || g_ascii_isspace(*s))
-        return false;
-    errno = 0;
-    v = g_ascii_strtod(s, &end);
-    if (end == s || errno || !(v >= 0) || v > 9.2e18)
-        return false;
-    for (size_t i = 0; i < G_N_ELEMENTS(units); i++) {
-        if (strcmp(end, units[i].unit) == 0 && v * units[i].scale <= 9.2e18) {
-            *ns = (int64_t)(v * units[i].scale + 0.5);
-            return true;
-        }
-    }
-    return false;
-}
-
 static void
 pr_name(GString *out, Replay *r, const char *what, int32_t id)
 {

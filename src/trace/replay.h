@@ -160,10 +160,6 @@ void replay_print_objects(Replay *r, GString *out);
 
 /* "1.234 ms" style. Appends to out. */
 void replay_append_time(GString *out, int64_t ns);
-/* A time as people write it: "1500", "250ns", "500us", "1.5ms", "2s" (no
- * unit = ns; the syntax of `apcsim run`'s times). False if s is not one or
- * is negative. */
-bool replay_parse_time(const char *s, int64_t *ns);
 
 /* ---- checkpoints ------------------------------------------------------------------- */
 

@@ -98,6 +98,11 @@ int trace_check_rows(struct sqlite3 *db, const char *path, GError **err);
  * TRACE_ERR_* code (with *err set). */
 int trace_dump(const char *path, FILE *out, GError **err);
 
+/* A time as people write it on the command line: "1500", "250ns", "500us"
+ * (or "500µs"), "1.5ms", "2s"; no unit = ns. False if s is not one, has
+ * spaces, is negative or does not fit. Used by every command's time options. */
+bool trace_parse_time(const char *s, int64_t *ns);
+
 /* Format one record's detail the way dump and v_event show it, into buf.
  * `names` may be NULL (ids are printed then). */
 typedef const char *(*trace_name_fn)(void *ctx, const char *what, int32_t id);

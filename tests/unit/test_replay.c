@@ -993,12 +993,12 @@ test_parse_time(void)
         { "1.5ms", true, 1500000 }, { "3ms", true, 3000000 }, { "2s", true, 2000000000 },
         { "0.0000005s", true, 500 }, { "", false, 0 }, { "ms", false, 0 }, { "-1ms", false, 0 },
         { "1 ms", false, 0 }, { "1min", false, 0 }, { " 1ms", false, 0 }, { "1e3us", true, 1000000 },
-        { "nan", false, 0 }, { "1e300s", false, 0 },
+        { "nan", false, 0 }, { "1e300s", false, 0 }, { "500\xc2\xb5s", true, 500000 },
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         int64_t ns = -7;
-        bool ok = replay_parse_time(cases[i].s, &ns);
+        bool ok = trace_parse_time(cases[i].s, &ns);
 
         g_assert_true(ok == cases[i].ok);
         if (ok)
