@@ -15,14 +15,28 @@
 
 static int cmd_dump(int argc, char **argv)
 {
-    GOptionEntry entries[] = { { NULL, 0, 0, 0, NULL, NULL, NULL } };
+    char *from_s = NULL, *to_s = NULL, **threads = NULL, **kinds = NULL;
+    gboolean no_meta = FALSE;
+    GOptionEntry entries[] = {
+        { "from", 0, 0, G_OPTION_ARG_STRING, &from_s, "Only rows at or after time T (500us, 1.5ms; a bare number is ns)",
+          "T" },
+        { "to", 0, 0, G_OPTION_ARG_STRING, &to_s, "Only rows at or before time T", "T" },
+        { "thread", 0, 0, G_OPTION_ARG_STRING_ARRAY, &threads,
+          "Only rows of this thread (the name in the thread column; repeat or give A,B)", "NAME" },
+        { "kind", 0, 0, G_OPTION_ARG_STRING_ARRAY, &kinds,
+          "Only rows of this kind, or kinds matching a pattern (APC_INSERT, 'APC_*'; repeat or give A,B)", "KIND" },
+        { "no-meta", 0, 0, G_OPTION_ARG_NONE, &no_meta, "Leave out the # meta lines", NULL },
+        { NULL, 0, 0, 0, NULL, NULL, NULL }
+    };
     GOptionContext *ctx = g_option_context_new("FILE.db - print the canonical text of a trace");
     g_option_context_set_summary(ctx,
         "Prints the trace's stable meta rows (# key = value) and then one line per transition:\n"
         "  seq t_ns cpu thread KIND detail\n"
         "The text is byte-identical for the same scenario, seed and profile on any machine.\n"
         "A file that is not a complete apcsim trace is refused with a reason and exit status 10-15\n"
-        "(--partial accepts the trace of an interrupted run, FILE.db.partial).");
+        "(--partial accepts the trace of an interrupted run, FILE.db.partial).\n"
+        "The filters keep lines as they are (a filtered dump is a subset of the full one):\n"
+        "  apcsim dump results/quickstart.db --thread worker --kind 'APC_*' --from 400us --to 600us");
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
@@ -32,11 +46,33 @@ static int cmd_dump(int argc, char **argv)
         return EXIT_USAGE;
     }
     g_option_context_free(ctx);
+    TraceDumpFilter f = { .from = 0, .to = -1, .no_meta = no_meta };
+    int rc = 0;
     if (argc != 2) {
         fprintf(stderr, "apcsim dump: give exactly one trace file (see apcsim dump --help)\n");
-        return EXIT_USAGE;
+        rc = EXIT_USAGE;
+    } else if ((from_s && !trace_parse_time(from_s, &f.from)) || (to_s && !trace_parse_time(to_s, &f.to))) {
+        fprintf(stderr, "apcsim dump: '%s' is not a time (a number with a unit: 250ns, 500us, 3ms, 1.5s)\n",
+                from_s && !trace_parse_time(from_s, &f.from) ? from_s : to_s);
+        rc = EXIT_USAGE;
+    } else if (from_s && to_s && f.to < f.from) {
+        fprintf(stderr, "apcsim dump: --to %s is before --from %s\n", to_s, from_s);
+        rc = EXIT_USAGE;
     }
-    int rc = trace_dump(argv[1], stdout, &err);
+    f.threads = cli_split_list(threads);
+    f.kinds = cli_split_list(kinds);
+    g_free(from_s);
+    g_free(to_s);
+    g_strfreev(threads);
+    g_strfreev(kinds);
+    if (rc) {
+        g_strfreev(f.threads);
+        g_strfreev(f.kinds);
+        return rc;
+    }
+    rc = trace_dump_filtered(argv[1], stdout, &f, &err);
+    g_strfreev(f.threads);
+    g_strfreev(f.kinds);
     if (rc) {
         fprintf(stderr, "apcsim dump: %s\n", err ? err->message : "failed");
         g_clear_error(&err);

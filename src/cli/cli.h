@@ -45,6 +45,9 @@ int cli_simulate(const RunRequest *rq, char **trace_path);
 
 /* "1.234 ms" for people (g_free). */
 char *cli_fmt_time(int64_t ns);
+/* The values of a repeatable option, each split at commas, empty parts
+ * dropped: {"a,b", "c"} -> {"a", "b", "c"} (g_strfreev), or NULL if none. */
+char **cli_split_list(char **values);
 /* --param NAME=VALUE list into a table; false + message on a malformed one. */
 bool cli_parse_params(char **params, GHashTable **out, const char *cmd);
 /* Read a scenario's "-- args:" header (extra arguments its tests run it with). */

@@ -9,6 +9,22 @@
 #include "cli/cli.h"
 #include "ke/ke.h"
 
+char **cli_split_list(char **values)
+{
+    if (!values || !values[0])
+        return NULL;
+    GPtrArray *out = g_ptr_array_new();
+    for (char **v = values; *v; v++) {
+        char **parts = g_strsplit(*v, ",", -1);
+        for (char **p = parts; *p; p++)
+            if (**p)
+                g_ptr_array_add(out, g_strdup(*p));
+        g_strfreev(parts);
+    }
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
+}
+
 bool cli_parse_params(char **params, GHashTable **out, const char *cmd)
 {
     GHashTable *t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);

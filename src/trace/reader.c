@@ -344,8 +344,28 @@ dump_meta(sqlite3 *db, const char *path, FILE *out, GError **err)
     return rc == SQLITE_DONE ? 0 : TRACE_ERR_DAMAGED;
 }
 
+static bool
+dump_wants(const TraceDumpFilter *f, gint64 t, const char *thread, const char *kind)
+{
+    if (!f)
+        return true;
+    if (t < f->from || (f->to >= 0 && t > f->to))
+        return false;
+    if (f->threads && !g_strv_contains((const char *const *)f->threads, thread))
+        return false;
+    if (f->kinds) {
+        bool any = false;
+
+        for (char **k = f->kinds; *k && !any; k++)
+            any = g_pattern_match_simple(*k, kind);
+        if (!any)
+            return false;
+    }
+    return true;
+}
+
 static int
-dump_events(sqlite3 *db, const char *path, FILE *out, GError **err)
+dump_events(sqlite3 *db, const char *path, FILE *out, const TraceDumpFilter *f, GError **err)
 {
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db, "SELECT seq, t, cpu, thread, kind, detail FROM v_event ORDER BY seq",
@@ -356,6 +376,8 @@ dump_events(sqlite3 *db, const char *path, FILE *out, GError **err)
         char cpu[24];
 
         rc = SQLITE_OK;
+        if (!dump_wants(f, sqlite3_column_int64(st, 1), col_text(st, 3, "-"), col_text(st, 4, "?")))
+            continue;
         if (sqlite3_column_type(st, 2) == SQLITE_NULL)
             g_strlcpy(cpu, "-", sizeof cpu);
         else
@@ -390,6 +412,12 @@ dump_events(sqlite3 *db, const char *path, FILE *out, GError **err)
 int
 trace_dump(const char *path, FILE *out, GError **err)
 {
+    return trace_dump_filtered(path, out, NULL, err);
+}
+
+int
+trace_dump_filtered(const char *path, FILE *out, const TraceDumpFilter *filter, GError **err)
+{
     int code = 0;
     sqlite3 *db;
 
@@ -399,10 +427,10 @@ trace_dump(const char *path, FILE *out, GError **err)
     if (!db)
         return code;
     code = trace_check_rows(db, path, err);
-    if (code == 0)
+    if (code == 0 && !(filter && filter->no_meta))
         code = dump_meta(db, path, out, err);
     if (code == 0)
-        code = dump_events(db, path, out, err);
+        code = dump_events(db, path, out, filter, err);
     sqlite3_close(db);
     if (code == 0 && (fflush(out) != 0 || ferror(out))) {
         int e = errno;

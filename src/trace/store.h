@@ -98,6 +98,19 @@ int trace_check_rows(struct sqlite3 *db, const char *path, GError **err);
  * TRACE_ERR_* code (with *err set). */
 int trace_dump(const char *path, FILE *out, GError **err);
 
+/* Which rows `apcsim dump` prints (all of a field left empty = no filter on
+ * it). The lines printed are the canonical lines themselves, unchanged. */
+typedef struct TraceDumpFilter {
+    int64_t from, to;               /* time window in ns, inclusive; to < 0 = to the end */
+    char **threads;                 /* thread column names (NULL-terminated), or NULL */
+    char **kinds;                   /* kind names or glob patterns ("APC_*"), or NULL */
+    bool no_meta;                   /* leave out the "# key = value" lines */
+} TraceDumpFilter;
+
+/* trace_dump with a filter (NULL = everything). The whole trace is checked
+ * as for trace_dump, whatever the filter keeps. */
+int trace_dump_filtered(const char *path, FILE *out, const TraceDumpFilter *filter, GError **err);
+
 /* A time as people write it on the command line: "1500", "250ns", "500us"
  * (or "500µs"), "1.5ms", "2s"; no unit = ns. False if s is not one, has
  * spaces, is negative or does not fit. Used by every command's time options. */

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# apcsim dump's filters (--thread, --kind, --from, --to, --no-meta): each
+# keeps exactly the lines of the full dump that an awk filter over the same
+# columns keeps, unchanged. Closing line: "dump-filter: N passed, M failed".
+set -u
+apcsim=${1:?usage: dump_filter_test.sh path/to/apcsim}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0
+check() {  # name, condition-exit-status
+  if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi
+}
+db=$tmp/t.db
+"$apcsim" run scenarios/critical_region_defers_normal_apc.lua --db "$db" -q >/dev/null 2>&1
+"$apcsim" dump "$db" > "$tmp/full"
+grep -v '^#' "$tmp/full" > "$tmp/rows"
+# same NAME EXPECTED-FILE -- DUMP-ARGS: the filtered dump (without meta) equals EXPECTED-FILE, non-empty
+same() {
+  local name=$1 want=$2; shift 3
+  "$apcsim" dump "$db" --no-meta "$@" > "$tmp/got" 2>"$tmp/err"
+  [ -s "$want" ] && cmp -s "$want" "$tmp/got"; check "$name" $?
+}
+awk '$4 == "fsd"' "$tmp/rows" > "$tmp/w1"
+same "--thread fsd keeps exactly fsd's rows" "$tmp/w1" -- --thread fsd
+awk '$4 == "fsd" || $4 == "Idle/0"' "$tmp/rows" > "$tmp/w2"
+same "--thread A,B and --thread A --thread B keep both threads' rows" "$tmp/w2" -- --thread fsd,Idle/0
+same "(the same, repeated)" "$tmp/w2" -- --thread fsd --thread Idle/0
+awk '$5 ~ /^APC_/' "$tmp/rows" > "$tmp/k1"
+same "--kind 'APC_*' keeps the APC_ rows (a pattern)" "$tmp/k1" -- --kind 'APC_*'
+awk '$5 == "MARK" || $5 == "IRQL"' "$tmp/rows" > "$tmp/k2"
+same "--kind MARK,IRQL keeps exactly those kinds" "$tmp/k2" -- --kind MARK,IRQL
+awk '$2 >= 100000 && $2 <= 160000' "$tmp/rows" > "$tmp/t1"
+same "--from 100us --to 160us keeps that window, both ends included" "$tmp/t1" -- --from 100us --to 160us
+awk '$2 >= 100000 && $4 == "fsd" && $5 ~ /^APC_/' "$tmp/rows" > "$tmp/all"
+same "filters combine (and)" "$tmp/all" -- --from 100000 --thread fsd --kind 'APC_*'
+"$apcsim" dump "$db" --kind MARK | grep -c '^#' | grep -qv '^0$'; check "without --no-meta the meta lines stay" $?
+"$apcsim" dump "$db" --from 1x >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc = 2 ] && grep -q "'1x' is not a time" "$tmp/err"; check "a bad time is a usage error (exit 2) that names it" $?
+"$apcsim" dump "$db" --from 2ms --to 1ms >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc = 2 ] && grep -q "before --from" "$tmp/err"; check "--to before --from is a usage error" $?
+echo "dump-filter: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
