@@ -15,7 +15,7 @@
 
 static int cmd_dump(int argc, char **argv)
 {
-    char *from_s = NULL, *to_s = NULL, **threads = NULL, **kinds = NULL;
+    char *from_s = NULL, *to_s = NULL, **threads = NULL, **kinds = NULL, **apcs = NULL;
     gboolean no_meta = FALSE;
     GOptionEntry entries[] = {
         { "from", 0, 0, G_OPTION_ARG_STRING, &from_s, "Only rows at or after time T (500us, 1.5ms; a bare number is ns)",
@@ -25,6 +25,9 @@ static int cmd_dump(int argc, char **argv)
           "Only rows of this thread (the name in the thread column; repeat or give A,B)", "NAME" },
         { "kind", 0, 0, G_OPTION_ARG_STRING_ARRAY, &kinds,
           "Only rows of this kind, or kinds matching a pattern (APC_INSERT, 'APC_*'; repeat or give A,B)", "KIND" },
+        { "apc", 0, 0, G_OPTION_ARG_STRING_ARRAY, &apcs,
+          "Only rows about this APC: its life from APC_INIT to its last ROUTINE_END (a name or pattern; "
+          "repeat or give A,B)", "NAME" },
         { "no-meta", 0, 0, G_OPTION_ARG_NONE, &no_meta, "Leave out the # meta lines", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL }
     };
@@ -61,18 +64,20 @@ static int cmd_dump(int argc, char **argv)
     }
     f.threads = cli_split_list(threads);
     f.kinds = cli_split_list(kinds);
+    f.apcs = cli_split_list(apcs);
     g_free(from_s);
     g_free(to_s);
     g_strfreev(threads);
     g_strfreev(kinds);
-    if (rc) {
-        g_strfreev(f.threads);
-        g_strfreev(f.kinds);
-        return rc;
-    }
-    rc = trace_dump_filtered(argv[1], stdout, &f, &err);
+    g_strfreev(apcs);
+    bool usage = rc != 0;
+    if (!usage)
+        rc = trace_dump_filtered(argv[1], stdout, &f, &err);
     g_strfreev(f.threads);
     g_strfreev(f.kinds);
+    g_strfreev(f.apcs);
+    if (usage)
+        return rc;
     if (rc) {
         fprintf(stderr, "apcsim dump: %s\n", err ? err->message : "failed");
         g_clear_error(&err);

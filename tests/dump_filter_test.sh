@@ -32,6 +32,9 @@ awk '$5 == "MARK" || $5 == "IRQL"' "$tmp/rows" > "$tmp/k2"
 same "--kind MARK,IRQL keeps exactly those kinds" "$tmp/k2" -- --kind MARK,IRQL
 awk '$2 >= 100000 && $2 <= 160000' "$tmp/rows" > "$tmp/t1"
 same "--from 100us --to 160us keeps that window, both ends included" "$tmp/t1" -- --from 100us --to 160us
+awk '$6 == "N1"' "$tmp/rows" > "$tmp/a1"
+same "--apc N1 keeps the life of that APC (init, insert, dequeue, routines)" "$tmp/a1" -- --apc N1
+grep -q ' APC_INIT N1 ' "$tmp/a1" && grep -q ' ROUTINE_END N1 ' "$tmp/a1"; check "(from APC_INIT to ROUTINE_END)" $?
 awk '$2 >= 100000 && $4 == "fsd" && $5 ~ /^APC_/' "$tmp/rows" > "$tmp/all"
 same "filters combine (and)" "$tmp/all" -- --from 100000 --thread fsd --kind 'APC_*'
 "$apcsim" dump "$db" --kind MARK | grep -c '^#' | grep -qv '^0$'; check "without --no-meta the meta lines stay" $?

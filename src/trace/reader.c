@@ -345,7 +345,16 @@ dump_meta(sqlite3 *db, const char *path, FILE *out, GError **err)
 }
 
 static bool
-dump_wants(const TraceDumpFilter *f, gint64 t, const char *thread, const char *kind)
+matches_any(char **patterns, const char *s)
+{
+    for (char **p = patterns; s && *p; p++)
+        if (g_pattern_match_simple(*p, s))
+            return true;
+    return false;
+}
+
+static bool
+dump_wants(const TraceDumpFilter *f, gint64 t, const char *thread, const char *kind, const char *apc)
 {
     if (!f)
         return true;
@@ -353,22 +362,16 @@ dump_wants(const TraceDumpFilter *f, gint64 t, const char *thread, const char *k
         return false;
     if (f->threads && !g_strv_contains((const char *const *)f->threads, thread))
         return false;
-    if (f->kinds) {
-        bool any = false;
-
-        for (char **k = f->kinds; *k && !any; k++)
-            any = g_pattern_match_simple(*k, kind);
-        if (!any)
-            return false;
-    }
-    return true;
+    if (f->kinds && !matches_any(f->kinds, kind))
+        return false;
+    return !f->apcs || matches_any(f->apcs, apc);
 }
 
 static int
 dump_events(sqlite3 *db, const char *path, FILE *out, const TraceDumpFilter *f, GError **err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, "SELECT seq, t, cpu, thread, kind, detail FROM v_event ORDER BY seq",
+    int rc = sqlite3_prepare_v2(db, "SELECT seq, t, cpu, thread, kind, detail, apc FROM v_event ORDER BY seq",
                                 -1, &st, NULL);
 
     while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -376,7 +379,8 @@ dump_events(sqlite3 *db, const char *path, FILE *out, const TraceDumpFilter *f, 
         char cpu[24];
 
         rc = SQLITE_OK;
-        if (!dump_wants(f, sqlite3_column_int64(st, 1), col_text(st, 3, "-"), col_text(st, 4, "?")))
+        if (!dump_wants(f, sqlite3_column_int64(st, 1), col_text(st, 3, "-"), col_text(st, 4, "?"),
+                        col_text(st, 6, NULL)))
             continue;
         if (sqlite3_column_type(st, 2) == SQLITE_NULL)
             g_strlcpy(cpu, "-", sizeof cpu);

@@ -104,6 +104,7 @@ typedef struct TraceDumpFilter {
     int64_t from, to;               /* time window in ns, inclusive; to < 0 = to the end */
     char **threads;                 /* thread column names (NULL-terminated), or NULL */
     char **kinds;                   /* kind names or glob patterns ("APC_*"), or NULL */
+    char **apcs;                    /* APC names or patterns: rows about those APCs, or NULL */
     bool no_meta;                   /* leave out the "# key = value" lines */
 } TraceDumpFilter;
 
