@@ -26,6 +26,7 @@ run tests/dump_filter_test.sh "$build/apcsim"
 run env JOBS=2 tests/plot_test.sh "$build/apcsim"
 run tests/fuzz/fuzz_test.sh "$build/apcsim"
 run tests/rule_coverage.sh
+run python3 docs/make_rules_index.py --check
 if [ -z "${SKIP_DETERMINISM:-}" ]; then run tests/determinism.sh "$build/apcsim"; fi
 if [ "${2:-}" = with-sanitizers ]; then
   echo "== the suite again under AddressSanitizer + UBSan (build-san/) =="

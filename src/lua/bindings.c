@@ -1300,7 +1300,7 @@ static int rt_schedule(lua_State *L, bool periodic)
     if (periodic)
         ke_schedule_dpc(m, start, (int)cpu, code, t, count, name);
     else
-        ke_schedule_dpc(m, m->now + t - (rt->in_setup ? 0 : 0), (int)cpu, code, 0, 1, name);
+        ke_schedule_dpc(m, m->now + t, (int)cpu, code, 0, 1, name);
     return 0;
 }
 static int l_at(lua_State *L) { return rt_schedule(L, false); }
