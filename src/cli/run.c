@@ -3,8 +3,11 @@
  * small parsing helpers the commands share.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "ke/ke.h"
@@ -61,16 +64,95 @@ char **cli_scenario_args(const char *scenario)
     return args ? args : g_new0(char *, 1);
 }
 
+/* "1-100" or "100" (= 1-100): the seed range of --seeds. */
+static bool parse_seed_range(const char *s, int64_t *lo, int64_t *hi)
+{
+    char *end;
+    errno = 0;
+    long long a = strtoll(s, &end, 10), b = a;
+    if (end == s || errno || a < 0)
+        return false;
+    if (*end == '-') {
+        const char *p = end + 1;
+        b = strtoll(p, &end, 10);
+        if (end == p || errno || b < a)
+            return false;
+    } else {
+        b = a;
+        a = 1;
+    }
+    if (*end || b < 1 || b - a >= 1000000)
+        return false;
+    *lo = a;
+    *hi = b;
+    return true;
+}
+
+/* run --seeds: the scenario once per seed, untraced; one line per seed that
+ * did not end with status 0, then the tally. Returns the status of the
+ * first such seed, or 0. */
+static int run_seed_sweep(RunRequest rq, int64_t lo, int64_t hi)
+{
+    int first_code = 0;
+    int64_t failed = 0, first_seed = -1, n = hi - lo + 1;
+    GString *bad = g_string_new(NULL);
+    bool tty = isatty(STDERR_FILENO);
+    rq.no_trace = true;
+    rq.quiet = true;
+    rq.progress = false;
+    rq.exiting = false;
+    for (int64_t seed = lo; seed <= hi; seed++) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *msg = open_memstream(&buf, &len);
+        rq.seed = seed;
+        rq.messages = msg;
+        int code = cli_simulate(&rq, NULL);
+        fclose(msg);
+        if (code != 0) {
+            char *nl = buf ? strchr(buf, '\n') : NULL;
+            if (nl)
+                *nl = 0;
+            const char *why = buf ? buf : "";
+            if (g_str_has_prefix(why, "apcsim: "))
+                why += strlen("apcsim: ");
+            printf("seed %" PRId64 ": exit %d  %s\n", seed, code, why);
+            g_string_append_printf(bad, "%s%" PRId64, failed ? ", " : "", seed);
+            if (!failed) {
+                first_code = code;
+                first_seed = seed;
+            }
+            failed++;
+        }
+        free(buf);
+        if (tty && (seed - lo) % 16 == 15)
+            fprintf(stderr, "\r  seed %" PRId64 " of %" PRId64 " ...   ", seed - lo + 1, n);
+        if (code == EXIT_INTERRUPTED || code == EXIT_USAGE)
+            break;
+    }
+    if (tty)
+        fprintf(stderr, "\r%40s\r", "");
+    printf("seeds %" PRId64 "-%" PRId64 ": %" PRId64 " run, %" PRId64 " ended with status 0, %" PRId64 " did not%s%s\n",
+           lo, hi, n, n - failed, failed, failed ? ": " : "", bad->str);
+    if (failed)
+        printf("the trace of the first: apcsim run %s --seed %" PRId64 "\n", rq.scenario, first_seed);
+    g_string_free(bad, TRUE);
+    return first_code;
+}
+
 int cmd_run(int argc, char **argv)
 {
     g_autofree char *db = NULL, *seed_s = NULL, *profile_s = NULL, *chart = NULL;
-    g_autofree char *max_events_s = NULL, *lua_dir = NULL;
+    g_autofree char *max_events_s = NULL, *lua_dir = NULL, *seeds_s = NULL;
     g_auto(GStrv) params = NULL;
     gint64 budget = 0, mem_mib = 0;
     gboolean no_trace = FALSE, quiet = FALSE, check_inv = FALSE;
     GOptionEntry entries[] = {
         { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Trace file (default results/<scenario>.db)", "FILE" },
         { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_s, "Random seed (overrides machine{seed=})", "N" },
+        { "seeds", 0, 0, G_OPTION_ARG_STRING, &seeds_s,
+          "Run once per seed of A-B (or 1-N), untraced, and list the seeds whose run did not end with "
+          "status 0", "A-B" },
         { "profile", 0, 0, G_OPTION_ARG_STRING, &profile_s, "nt52 (default), reactos or win10", "P" },
         { "param", 0, 0, G_OPTION_ARG_STRING_ARRAY, &params, "Scenario parameter, read with param(NAME, default)",
           "NAME=VALUE" },
@@ -95,7 +177,10 @@ int cmd_run(int argc, char **argv)
         "trace. Exit status: 0 ok, 1 expectation failed, 2 usage, 3 scenario error, 4 unexpected\n"
         "bugcheck, 5 internal invariant violated (an apcsim bug), 16 the trace could not be written\n"
         "(disk full, file size limit, no permission; what was written is kept as FILE.partial),\n"
-        "130 interrupted (the partial trace is kept as FILE.partial).");
+        "130 interrupted (the partial trace is kept as FILE.partial).\n\n"
+        "--seeds A-B runs the scenario once per seed, untraced (math.random draws from the seed), and\n"
+        "lists the seeds whose run failed, with the first line of the reason; its exit status is the\n"
+        "first failing seed's. Re-run one with --seed N to get its trace.");
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
@@ -107,6 +192,16 @@ int cmd_run(int argc, char **argv)
     g_option_context_free(ctx);
     if (argc != 2) {
         fprintf(stderr, "apcsim run: give exactly one scenario file (see apcsim run --help)\n");
+        return EXIT_USAGE;
+    }
+    int64_t seed_lo = 0, seed_hi = -1;
+    if (seeds_s && !parse_seed_range(seeds_s, &seed_lo, &seed_hi)) {
+        fprintf(stderr, "apcsim run: --seeds takes A-B or N (= 1-N), non-negative, at most 1000000 seeds; "
+                        "got '%s'\n", seeds_s);
+        return EXIT_USAGE;
+    }
+    if (seeds_s && (seed_s || db || chart)) {
+        fprintf(stderr, "apcsim run: --seeds runs untraced: it does not go with --seed, --db or --chart\n");
         return EXIT_USAGE;
     }
     if (chart && no_trace) {
@@ -152,7 +247,7 @@ int cmd_run(int argc, char **argv)
         return EXIT_USAGE;
     rq.params = ptab;
     rq.exiting = true;
-    int code = cli_simulate(&rq, NULL);
+    int code = seeds_s ? run_seed_sweep(rq, seed_lo, seed_hi) : cli_simulate(&rq, NULL);
     g_hash_table_unref(ptab);
     return code;
 }

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# apcsim run --seeds: one untraced run per seed, the failing seeds listed
+# with their reason, the tally, the first failing seed's exit status.
+# The outcome per seed is not hard-coded: the sweep must agree with one
+# ordinary traced run per seed.
+# Closing line: "run-seeds: N passed, M failed".
+set -u
+apcsim=${1:?usage: run_seeds_test.sh path/to/apcsim}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+apcsim=$(cd "$(dirname "$apcsim")" && pwd)/$(basename "$apcsim")
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0
+check() {  # name, condition-exit-status
+  if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; sed 's/^/     | /' "$tmp/out" | head -20; fi
+}
+sc=tests/cli/race_event_vs_timeout.lua
+# which seeds of 1-12 lose the race, each from its own traced run
+want_bad=""
+for s in $(seq 1 12); do
+  "$apcsim" run "$sc" --seed "$s" --db "$tmp/s.db" -q >/dev/null 2>&1 || want_bad="${want_bad:+$want_bad, }$s"
+done
+"$apcsim" run "$sc" --seeds 12 >"$tmp/out" 2>&1; rc=$?
+nbad=$(printf '%s' "$want_bad" | tr ',' '\n' | grep -c .)
+[ -n "$want_bad" ] && [ "$nbad" -lt 12 ]; check "the fixture has seeds on both sides of the race" $?
+grep -q "^seeds 1-12: 12 run, $((12 - nbad)) ended with status 0, $nbad did not: $want_bad\$" "$tmp/out"
+check "the tally lists exactly the losing seeds ($want_bad)" $?
+first=${want_bad%%,*}
+[ "$rc" = 1 ] && grep -q "^seed $first: exit 1  expectation failed: $sc:9: the event came first, got WAIT_TIMEOUT" "$tmp/out" &&
+  grep -q "^the trace of the first: apcsim run $sc --seed $first\$" "$tmp/out"
+check "each losing seed names the failed expect at file:line; exit 1; the first is offered for a trace" $?
+[ "$(grep -c '^seed ' "$tmp/out")" = "$nbad" ]; check "one line per losing seed, none for the others" $?
+mkdir "$tmp/cwd"
+(cd "$tmp/cwd" && "$apcsim" run "$root/scenarios/quickstart.lua" --seeds 3-5) >"$tmp/out" 2>&1; rc=$?
+[ $rc = 0 ] && grep -q "^seeds 3-5: 3 run, 3 ended with status 0, 0 did not\$" "$tmp/out"; check "all seeds fine: exit 0" $?
+[ -z "$(ls -A "$tmp/cwd")" ]; check "--seeds writes no trace (no results/ appears)" $?
+"$apcsim" run "$sc" --seeds 5-3 >"$tmp/out" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "takes A-B or N" "$tmp/out"; check "a reversed range is a usage error" $?
+"$apcsim" run "$sc" --seeds 3 --db x.db >"$tmp/out" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "does not go with" "$tmp/out"; check "--seeds with --db is a usage error" $?
+echo "run-seeds: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
