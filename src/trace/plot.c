@@ -506,34 +506,46 @@ track_clear(gpointer p)
     g_array_unref(((ThreadTrack *)p)->stack);
 }
 
+/* An integer column, or def when it is NULL. */
+static int32_t
+col_int_or(sqlite3_stmt *st, int i, int32_t def)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? def : (int32_t)sqlite3_column_int64(st, i);
+}
+
 static int
 load_events(Loader *L, sqlite3 *db, GError **err)
 {
     PlotTimeline *tl = L->tl;
-    char *sql = g_strdup_printf(
-        "SELECT seq, t, kind, coalesce(cpu, -1), coalesce(thread, -1), coalesce(obj, -1),"
-        " coalesce(a, 0), coalesce(b, 0), coalesce(c, 0), coalesce(d, 0), coalesce(e, 0), text"
-        " FROM event WHERE kind IN (%d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d) ORDER BY seq",
-        TR_RUN_BEGIN, TR_RUN_END, TR_PROCESS_CREATE, TR_THREAD_CREATE, TR_THREAD_STATE,
-        TR_CONTEXT_SWITCH, TR_IRQL, TR_ROUTINE_BEGIN, TR_ROUTINE_END, TR_APC_INSERT, TR_MARK,
-        TR_BUGCHECK);
+    /* Every row, for the row check (trace_row_check) in the same pass; only
+     * the kinds below are drawn. */
+    static const int check_col[TRACE_CHECK_COLS] = { 0, 1, 2, 12, 3, 4 };
+    const char *sql =
+        "SELECT seq, t, kind, cpu, thread, obj, a, b, c, d, e, text, " TRACE_KIND_KNOWN_SQL
+        " FROM event ORDER BY seq";
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
     int64_t last_t = 0;
     bool have_end = false;
+    TraceRowCheck check;
+    int code = trace_row_check_begin(db, L->path, &check, err);
 
-    g_free(sql);
-    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t seq = sqlite3_column_int64(st, 0), t = sqlite3_column_int64(st, 1);
+    while (code == 0 && rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        rc = SQLITE_OK;
+        if ((code = trace_row_check(&check, st, check_col, err)) != 0)
+            break;
         int64_t kind = sqlite3_column_int64(st, 2);
-        int32_t cpu = (int32_t)sqlite3_column_int64(st, 3), thread = (int32_t)sqlite3_column_int64(st, 4);
-        int32_t obj = (int32_t)sqlite3_column_int64(st, 5);
+        if (kind != TR_RUN_BEGIN && kind != TR_RUN_END && kind != TR_PROCESS_CREATE && kind != TR_THREAD_CREATE &&
+            kind != TR_THREAD_STATE && kind != TR_CONTEXT_SWITCH && kind != TR_IRQL && kind != TR_ROUTINE_BEGIN &&
+            kind != TR_ROUTINE_END && kind != TR_APC_INSERT && kind != TR_MARK && kind != TR_BUGCHECK)
+            continue;
+        int64_t seq = sqlite3_column_int64(st, 0), t = sqlite3_column_int64(st, 1);
+        int32_t cpu = col_int_or(st, 3, -1), thread = col_int_or(st, 4, -1), obj = col_int_or(st, 5, -1);
         int64_t f[5];
         int32_t ix;
 
         for (int i = 0; i < 5; i++)
-            f[i] = sqlite3_column_int64(st, 6 + i);
-        rc = SQLITE_OK;
+            f[i] = sqlite3_column_int64(st, 6 + i);     /* NULL reads 0 */
         if (t > last_t)
             last_t = t;
         switch (kind) {
@@ -593,6 +605,8 @@ load_events(Loader *L, sqlite3 *db, GError **err)
         }
     }
     sqlite3_finalize(st);
+    if (code)
+        return code;
     if (rc != SQLITE_DONE)
         return damaged(err, L->path, db, "events");
     if (!have_end || tl->t_end < last_t)
@@ -617,12 +631,6 @@ plot_timeline_load(const char *db_path, PlotTimeline **out, GError **err)
     db = trace_open_readonly(db_path, !trace_allow_partial, &code, err);
     if (!db)
         return code;
-    code = trace_check_rows(db, db_path, err);
-    if (code) {
-        sqlite3_close(db);
-        return code;
-    }
-
     L.tl = timeline_new();
     L.path = db_path;
     L.thread_ix = g_hash_table_new(g_direct_hash, g_direct_equal);

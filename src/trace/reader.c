@@ -447,54 +447,72 @@ trace_dump_filtered(const char *path, FILE *out, const TraceDumpFilter *filter, 
 }
 
 /*
- * One pass over the event rows (dump, plot, export): each row has an integer
- * time and a known kind, the rows are numbered 1, 2, 3 ... with nothing
- * missing or added, time never goes back, CPUs are those of the machine and
- * thread ids are NULL (none) or 0 and more. Replay checks the rows it reads
- * itself.
+ * The row check (dump, plot, export): each row has an integer time and a
+ * known kind, the rows are numbered 1, 2, 3 ... with nothing missing or
+ * added, time never goes back, CPUs are those of the machine and thread ids
+ * are NULL (none) or 0 and more. Replay checks the rows it reads itself.
+ * trace_check_rows makes its own pass; a reader that scans every row anyway
+ * (plot) feeds them to trace_row_check instead.
  */
-int trace_check_rows(sqlite3 *db, const char *path, GError **err)
+int trace_row_check_begin(sqlite3 *db, const char *path, TraceRowCheck *c, GError **err)
 {
     gint64 cpus = KE_MAX_CPUS;      /* meta.cpus, checked by check_db, if the writer gave it */
-    sqlite3_stmt *st = NULL;
     int rc = query_int(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'cpus'", &cpus);
-    if (rc == SQLITE_DONE)
-        rc = SQLITE_OK;
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(db, "SELECT seq, t, kind, cpu, thread, (kind IN (SELECT id FROM kind))"
-                                    " FROM event ORDER BY seq", -1, &st, NULL);
-    if (rc != SQLITE_OK) {
+    if (rc != SQLITE_DONE && rc != SQLITE_OK) {
         g_set_error(err, TRACE_ERROR, TRACE_ERR_DAMAGED, "%s is damaged: %s", path, sqlite3_errmsg(db));
         return TRACE_ERR_DAMAGED;
     }
-    gint64 expect_seq = 1, last_t = 0;
+    *c = (TraceRowCheck){ .path = path, .cpus = cpus, .expect_seq = 1, .last_t = 0 };
+    return 0;
+}
+
+int trace_row_check(TraceRowCheck *c, sqlite3_stmt *st, const int col[TRACE_CHECK_COLS], GError **err)
+{
+    gint64 seq = sqlite3_column_int64(st, col[0]), t = sqlite3_column_int64(st, col[1]);
+    int cpu = col[4], thread = col[5];
     const char *why = NULL;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        gint64 seq = sqlite3_column_int64(st, 0), t = sqlite3_column_int64(st, 1);
-        if (sqlite3_column_type(st, 1) != SQLITE_INTEGER || sqlite3_column_type(st, 2) != SQLITE_INTEGER ||
-            !sqlite3_column_int(st, 5))
-            why = "has a time or kind apcsim never writes";
-        else if (seq != expect_seq)
-            why = "is out of sequence: rows before it are missing or were added";
-        else if (t < last_t)
-            why = "goes back in time";
-        else if (sqlite3_column_type(st, 3) != SQLITE_NULL &&
-                 (sqlite3_column_type(st, 3) != SQLITE_INTEGER || sqlite3_column_int64(st, 3) < 0 ||
-                  sqlite3_column_int64(st, 3) >= cpus))
-            why = "names a CPU the machine does not have";
-        else if (sqlite3_column_type(st, 4) != SQLITE_NULL &&
-                 (sqlite3_column_type(st, 4) != SQLITE_INTEGER || sqlite3_column_int64(st, 4) < 0))
-            why = "names a thread id apcsim never writes";
-        if (why) {
-            g_set_error(err, TRACE_ERROR, TRACE_ERR_DAMAGED, "%s is damaged: event row %lld %s", path,
-                        (long long)seq, why);
-            sqlite3_finalize(st);
-            return TRACE_ERR_DAMAGED;
-        }
-        expect_seq = seq + 1;
-        last_t = t;
+    if (sqlite3_column_type(st, col[1]) != SQLITE_INTEGER || sqlite3_column_type(st, col[2]) != SQLITE_INTEGER ||
+        !sqlite3_column_int(st, col[3]))
+        why = "has a time or kind apcsim never writes";
+    else if (seq != c->expect_seq)
+        why = "is out of sequence: rows before it are missing or were added";
+    else if (t < c->last_t)
+        why = "goes back in time";
+    else if (sqlite3_column_type(st, cpu) != SQLITE_NULL &&
+             (sqlite3_column_type(st, cpu) != SQLITE_INTEGER || sqlite3_column_int64(st, cpu) < 0 ||
+              sqlite3_column_int64(st, cpu) >= c->cpus))
+        why = "names a CPU the machine does not have";
+    else if (sqlite3_column_type(st, thread) != SQLITE_NULL &&
+             (sqlite3_column_type(st, thread) != SQLITE_INTEGER || sqlite3_column_int64(st, thread) < 0))
+        why = "names a thread id apcsim never writes";
+    if (why) {
+        g_set_error(err, TRACE_ERROR, TRACE_ERR_DAMAGED, "%s is damaged: event row %lld %s", c->path,
+                    (long long)seq, why);
+        return TRACE_ERR_DAMAGED;
+    }
+    c->expect_seq = seq + 1;
+    c->last_t = t;
+    return 0;
+}
+
+int trace_check_rows(sqlite3 *db, const char *path, GError **err)
+{
+    static const int col[TRACE_CHECK_COLS] = { 0, 1, 2, 5, 3, 4 };
+    TraceRowCheck c;
+    sqlite3_stmt *st = NULL;
+    int code = trace_row_check_begin(db, path, &c, err);
+    if (code)
+        return code;
+    int rc = sqlite3_prepare_v2(db, "SELECT seq, t, kind, cpu, thread, " TRACE_KIND_KNOWN_SQL
+                                    " FROM event ORDER BY seq", -1, &st, NULL);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        rc = SQLITE_OK;
+        if ((code = trace_row_check(&c, st, col, err)) != 0)
+            break;
     }
     sqlite3_finalize(st);
+    if (code)
+        return code;
     if (rc != SQLITE_DONE) {
         g_set_error(err, TRACE_ERROR, TRACE_ERR_DAMAGED, "%s is damaged: %s", path, sqlite3_errmsg(db));
         return TRACE_ERR_DAMAGED;

@@ -87,11 +87,25 @@ const char *trace_store_tmp_path(const TraceStore *ts);
 extern bool trace_allow_partial;
 
 struct sqlite3;
+struct sqlite3_stmt;
 struct sqlite3 *trace_open_readonly(const char *path, bool require_complete, int *exit_code, GError **err);
 
-/* Check that every event row has an integer time and a known kind; returns 0
- * or TRACE_ERR_DAMAGED with *err set. One scan of the event table. */
+/* Check that every event row has an integer time and a known kind, is in
+ * sequence, in time order, on an existing CPU and names a valid thread id;
+ * returns 0 or TRACE_ERR_DAMAGED with *err set. One scan of the event table. */
 int trace_check_rows(struct sqlite3 *db, const char *path, GError **err);
+
+/* The same check fed row by row from a reader's own scan of every row in
+ * seq order. The statement's columns, by position in col[]: seq, t, kind,
+ * TRACE_KIND_KNOWN_SQL, cpu, thread (cpu and thread raw, NULL allowed). */
+#define TRACE_CHECK_COLS 6
+#define TRACE_KIND_KNOWN_SQL "(kind IN (SELECT id FROM kind))"
+typedef struct TraceRowCheck {
+    const char *path;
+    int64_t cpus, expect_seq, last_t;
+} TraceRowCheck;
+int trace_row_check_begin(struct sqlite3 *db, const char *path, TraceRowCheck *c, GError **err);
+int trace_row_check(TraceRowCheck *c, struct sqlite3_stmt *st, const int col[TRACE_CHECK_COLS], GError **err);
 
 /* Write the canonical text of a trace to out: the meta rows that are stable
  * (sorted by key), then one line per event in seq order. Returns 0 or a
