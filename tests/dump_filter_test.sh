@@ -2,15 +2,8 @@
 # apcsim dump's filters (--thread, --kind, --from, --to, --no-meta): each
 # keeps exactly the lines of the full dump that an awk filter over the same
 # columns keeps, unchanged. Closing line: "dump-filter: N passed, M failed".
-set -u
 apcsim=${1:?usage: dump_filter_test.sh path/to/apcsim}
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
-check() {  # name, condition-exit-status
-  if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi
-}
+. "$(dirname "$0")/check_lib.sh"
 db=$tmp/t.db
 "$apcsim" run scenarios/critical_region_defers_normal_apc.lua --db "$db" -q >/dev/null 2>&1
 "$apcsim" dump "$db" > "$tmp/full"
@@ -19,7 +12,8 @@ grep -v '^#' "$tmp/full" > "$tmp/rows"
 same() {
   local name=$1 want=$2; shift 3
   "$apcsim" dump "$db" --no-meta "$@" > "$tmp/got" 2>"$tmp/err"
-  [ -s "$want" ] && cmp -s "$want" "$tmp/got"; check "$name" $?
+  diff "$want" "$tmp/got" > "$tmp/out"
+  [ -s "$want" ] && [ ! -s "$tmp/out" ]; check "$name" $?
 }
 awk '$4 == "fsd"' "$tmp/rows" > "$tmp/w1"
 same "--thread fsd keeps exactly fsd's rows" "$tmp/w1" -- --thread fsd
@@ -42,5 +36,4 @@ same "filters combine (and)" "$tmp/all" -- --from 100000 --thread fsd --kind 'AP
 [ $rc = 2 ] && grep -q "'1x' is not a time" "$tmp/err"; check "a bad time is a usage error (exit 2) that names it" $?
 "$apcsim" dump "$db" --from 2ms --to 1ms >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc = 2 ] && grep -q "before --from" "$tmp/err"; check "--to before --from is a usage error" $?
-echo "dump-filter: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+check_done dump-filter

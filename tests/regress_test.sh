@@ -2,15 +2,8 @@
 # apcsim regress: the recorded goldens pass, and a changed golden, another
 # seed, another profile or another schema version are each caught.
 # Closing line: "regress-test: N passed, M failed".
-set -u
 apcsim=${1:?usage: regress_test.sh path/to/apcsim}
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
-check() {  # name, condition-exit-status
-  if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; sed 's/^/     | /' "$tmp/out" | head -30; fi
-}
+. "$(dirname "$0")/check_lib.sh"
 "$apcsim" regress >"$tmp/out" 2>&1; rc=$?
 [ $rc = 0 ] && grep -q "regress: [0-9]* passed, 0 failed" "$tmp/out"; check "all goldens of scenarios/ match" $?
 cat "$tmp/out" | tail -1
@@ -43,5 +36,4 @@ rm "$g"
 "$apcsim" regress --golden-dir "$tmp/g" scenarios/quickstart.lua >"$tmp/out" 2>&1; rc=$?
 [ $rc = 1 ] && grep -q "no golden" "$tmp/out"; check "missing golden reported" $?
 
-echo "regress-test: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+check_done regress-test

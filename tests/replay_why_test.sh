@@ -3,22 +3,14 @@
 # holds it back, on real traces of the scenarios for people (the sentences
 # themselves are unit-tested in tests/unit/test_why.c).
 # Closing line: "replay-why: N passed, M failed".
-set -u
 apcsim=${1:?usage: replay_why_test.sh path/to/apcsim}
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
+. "$(dirname "$0")/check_lib.sh"
 # expect NAME SCENARIO TIME TEXT: `replay --at TIME` of SCENARIO's trace has a why line with TEXT
 expect() {
   local name=$1 sc=$2 at=$3 text=$4 db="$tmp/$(basename "$2" .lua).db"
   [ -f "$db" ] || "$apcsim" run "$sc" --db "$db" -q >/dev/null 2>&1
-  "$apcsim" replay "$db" --at "$at" >"$tmp/out" 2>&1
-  if grep "why: " "$tmp/out" | grep -qF -- "$text"; then
-    pass=$((pass + 1)); echo "ok   $name"
-  else
-    fail=$((fail + 1)); echo "FAIL $name: no why line with: $text"; grep "why: " "$tmp/out" | sed 's/^/     | /' | head -10
-  fi
+  "$apcsim" replay "$db" --at "$at" 2>&1 | grep "why: " >"$tmp/out"
+  grep -qF -- "$text" "$tmp/out"; check "$name" $?
 }
 expect "R4 D3: the normal kernel APC waits for the critical region to end" \
   scenarios/critical_region_defers_normal_apc.lua 200us "critical region (KernelApcDisable -1" 
@@ -34,5 +26,4 @@ expect "I5 D4: the second user APC is behind the first" \
   scenarios/termination_deferred_by_critical_region.lua 320us "behind 1 earlier user APC in this FIFO list"
 expect "D6: while a user APC's routine runs, NtContinue picks up the next one" \
   scenarios/alertable_sleep_user_apc.lua 500us "its NtContinue tests for alerts"
-echo "replay-why: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+check_done replay-why

@@ -4,16 +4,9 @@
 # The outcome per seed is not hard-coded: the sweep must agree with one
 # ordinary traced run per seed.
 # Closing line: "run-seeds: N passed, M failed".
-set -u
 apcsim=${1:?usage: run_seeds_test.sh path/to/apcsim}
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
 apcsim=$(cd "$(dirname "$apcsim")" && pwd)/$(basename "$apcsim")
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
-check() {  # name, condition-exit-status
-  if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; sed 's/^/     | /' "$tmp/out" | head -20; fi
-}
+. "$(dirname "$0")/check_lib.sh"
 sc=tests/cli/race_event_vs_timeout.lua
 # which seeds of 1-12 lose the race, each from its own traced run
 want_bad=""
@@ -38,5 +31,4 @@ mkdir "$tmp/cwd"
 [ $rc = 2 ] && grep -q "takes A-B or N" "$tmp/out"; check "a reversed range is a usage error" $?
 "$apcsim" run "$sc" --seeds 3 --db x.db >"$tmp/out" 2>&1; rc=$?
 [ $rc = 2 ] && grep -q "does not go with" "$tmp/out"; check "--seeds with --db is a usage error" $?
-echo "run-seeds: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+check_done run-seeds
