@@ -24,6 +24,7 @@ run tests/regress_test.sh "$build/apcsim"
 run tests/replay_why_test.sh "$build/apcsim"
 run tests/dump_filter_test.sh "$build/apcsim"
 run tests/run_seeds_test.sh "$build/apcsim"
+run python3 tests/doc_output_test.py "$build/apcsim"
 run env JOBS=2 tests/plot_test.sh "$build/apcsim"
 run tests/fuzz/fuzz_test.sh "$build/apcsim"
 run tests/rule_coverage.sh
