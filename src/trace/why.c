@@ -35,7 +35,8 @@ static void kernel_by_place(GString *out, const KSNAP *s, const KSNAP_THREAD *k,
     case Running: {
         int irql = k->cpu >= 0 && k->cpu < s->ncpus ? s->cpu[k->cpu].irql : PASSIVE_LEVEL;
         if (ctx->in_kernel_routine) {
-            g_string_append(out, "next in the KiDeliverApc loop now running a kernel routine on this thread (D3)");
+            g_string_append(out, "an APC's kernel routine is running on this thread at APC_LEVEL: this APC is "
+                                 "delivered after it returns, next in KiDeliverApc's loop (D3, R3)");
         } else if (irql >= APC_LEVEL) {
             g_string_append_printf(out, "the thread runs at ");
             append_irql(out, irql);

@@ -154,7 +154,7 @@ static void test_irql_R1_R3(void)
     WhyContext ctx = { .in_kernel_routine = true };
     GString *out = g_string_new(NULL);
     why_apc_queued(out, s, k, WHY_APC_STATE, KernelMode, 0, &ctx);
-    ASSERT_WHY(out->str, "KiDeliverApc loop", "(D3)");
+    ASSERT_WHY(out->str, "kernel routine is running", "KiDeliverApc's loop (D3, R3)");
     g_string_free(out, TRUE);
     ke_snapshot_free(s);
 }
