@@ -506,6 +506,49 @@ track_clear(gpointer p)
     g_array_unref(((ThreadTrack *)p)->stack);
 }
 
+/* Progress on a terminal for long reads and draws (a 10-million-row trace
+ * takes seconds): nothing in the first second, then one line on stderr,
+ * rewritten at most twice a second and cleared at the end. */
+static struct {
+    gint64 t0, last;
+    bool tty, shown;
+} progress;
+
+static void
+progress_begin(void)
+{
+    progress.t0 = progress.last = g_get_monotonic_time();
+    progress.tty = isatty(STDERR_FILENO);
+    progress.shown = false;
+}
+
+static void progress_say(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static void
+progress_say(const char *fmt, ...)
+{
+    gint64 now = g_get_monotonic_time();
+    va_list ap;
+
+    if (!progress.tty || now - progress.t0 < G_USEC_PER_SEC || (progress.shown && now - progress.last < 500000))
+        return;
+    progress.last = now;
+    progress.shown = true;
+    fputs("\r  ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs(" ...      ", stderr);
+    fflush(stderr);
+}
+
+static void
+progress_end(void)
+{
+    if (progress.shown)
+        fprintf(stderr, "\r%70s\r", "");
+    progress.shown = false;
+}
+
 /* An integer column, or def when it is NULL. */
 static int32_t
 col_int_or(sqlite3_stmt *st, int i, int32_t def)
@@ -529,11 +572,14 @@ load_events(Loader *L, sqlite3 *db, GError **err)
     bool have_end = false;
     TraceRowCheck check;
     int code = trace_row_check_begin(db, L->path, &check, err);
+    const char *total = g_hash_table_lookup(tl->meta, "events");     /* for the progress line only */
 
     while (code == 0 && rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         rc = SQLITE_OK;
         if ((code = trace_row_check(&check, st, check_col, err)) != 0)
             break;
+        if ((check.expect_seq & 0xFFFF) == 0)
+            progress_say("reading the trace: %" PRId64 " of %s rows", check.expect_seq - 1, total ? total : "?");
         int64_t kind = sqlite3_column_int64(st, 2);
         if (kind != TR_RUN_BEGIN && kind != TR_RUN_END && kind != TR_PROCESS_CREATE && kind != TR_THREAD_CREATE &&
             kind != TR_THREAD_STATE && kind != TR_CONTEXT_SWITCH && kind != TR_IRQL && kind != TR_ROUTINE_BEGIN &&
@@ -631,6 +677,7 @@ plot_timeline_load(const char *db_path, PlotTimeline **out, GError **err)
     db = trace_open_readonly(db_path, !trace_allow_partial, &code, err);
     if (!db)
         return code;
+    progress_begin();
     L.tl = timeline_new();
     L.path = db_path;
     L.thread_ix = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -659,6 +706,7 @@ plot_timeline_load(const char *db_path, PlotTimeline **out, GError **err)
         code = load_events(&L, db, err);
     }
     sqlite3_close(db);
+    progress_end();
     if (code == 0) {
         const char *complete = g_hash_table_lookup(L.tl->meta, "complete");
 
@@ -2776,6 +2824,7 @@ plot_trace(const char *db, const char *out, const PlotOptions *opt_in, GError **
 
     if (code == 0 && !opt->data_only) {
         out_tmp = g_strdup_printf("%s.tmp-%d", out, (int)getpid());
+        progress_say("gnuplot is drawing %s", out);
         code = run_gnuplot(opt->gnuplot, dir, out_tmp, svg, err);
         if (code == 0 && g_rename(out_tmp, out) != 0) {
             int en = errno;
@@ -2786,6 +2835,7 @@ plot_trace(const char *db, const char *out, const PlotOptions *opt_in, GError **
         if (code != 0)
             g_unlink(out_tmp);
     }
+    progress_end();
     if (dir && !opt->keep_data)
         remove_dir(dir);
     g_free(out_tmp);
