@@ -31,4 +31,10 @@ mkdir "$tmp/cwd"
 [ $rc = 2 ] && grep -q "takes A-B or N" "$tmp/out"; check "a reversed range is a usage error" $?
 "$apcsim" run "$sc" --seeds 3 --db x.db >"$tmp/out" 2>&1; rc=$?
 [ $rc = 2 ] && grep -q "does not go with" "$tmp/out"; check "--seeds with --db is a usage error" $?
+(cd "$tmp/cwd" && "$apcsim" run "$root/scenarios/quickstart.lua" --seeds 0-0) >"$tmp/out" 2>&1; rc=$?
+[ $rc = 0 ] && grep -q "^seeds 0-0: 1 run, 1 ended with status 0" "$tmp/out"; check "seed 0 alone (0-0) is a range" $?
+printf 'machine {}\nthread { name = "a", body = function() local x = nil + 1 end }\n' > "$tmp/bad.lua"
+"$apcsim" run "$tmp/bad.lua" --seeds 50 >"$tmp/out" 2>&1; rc=$?
+[ $rc = 3 ] && [ "$(grep -c '^seed ' "$tmp/out")" = 1 ] && grep -q "a scenario error stops the sweep at seed 1" "$tmp/out"
+check "a scenario error (exit 3) stops the sweep instead of repeating for every seed" $?
 check_done run-seeds

@@ -78,10 +78,12 @@ static bool parse_seed_range(const char *s, int64_t *lo, int64_t *hi)
         if (end == p || errno || b < a)
             return false;
     } else {
+        if (a < 1)
+            return false;       /* "N" means 1-N */
         b = a;
         a = 1;
     }
-    if (*end || b < 1 || b - a >= 1000000)
+    if (*end || b - a >= 1000000)
         return false;
     *lo = a;
     *hi = b;
@@ -127,8 +129,16 @@ static int run_seed_sweep(RunRequest rq, int64_t lo, int64_t hi)
         free(buf);
         if (tty && (seed - lo) % 16 == 15)
             fprintf(stderr, "\r  seed %" PRId64 " of %" PRId64 " ...   ", seed - lo + 1, n);
-        if (code == EXIT_INTERRUPTED || code == EXIT_USAGE)
+        if (code == EXIT_SCENARIO) {
+            /* a mistake in the scenario, not an outcome of the seed: fix it first */
+            printf("a scenario error stops the sweep at seed %" PRId64 "\n", seed);
+            n = seed - lo + 1;
             break;
+        }
+        if (code == EXIT_INTERRUPTED || code == EXIT_USAGE) {
+            n = seed - lo + 1;
+            break;
+        }
     }
     if (tty)
         fprintf(stderr, "\r%40s\r", "");
@@ -180,7 +190,8 @@ int cmd_run(int argc, char **argv)
         "130 interrupted (the partial trace is kept as FILE.partial).\n\n"
         "--seeds A-B runs the scenario once per seed, untraced (math.random draws from the seed), and\n"
         "lists the seeds whose run failed, with the first line of the reason; its exit status is the\n"
-        "first failing seed's. Re-run one with --seed N to get its trace.");
+        "first failing seed's. A scenario error (exit 3) stops the sweep. Re-run one seed with --seed N\n"
+        "to get its trace.");
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
