@@ -95,6 +95,7 @@ static void usage(FILE *out)
             "  run SCENARIO.lua       simulate a scenario and write its trace (results/<scenario>.db)\n"
             "  dump FILE.db           print the canonical text of a trace, one transition a line\n"
             "  regress [PATH...]      re-run scenarios and compare them with their golden traces\n"
+            "  diff A.db B.db         where two traces part: the first differing transition\n"
             "  replay FILE.db         the kernel state at any time, rebuilt from the trace alone\n"
             "  version                print the version\n"
             "  plot FILE.db -o OUT    timeline chart (PNG or SVG) drawn with gnuplot\n"
@@ -135,6 +136,8 @@ int main(int argc, char **argv)
         return cmd_dump(argc - 1, argv + 1);
     if (strcmp(cmd, "regress") == 0)
         return cmd_regress(argc - 1, argv + 1);
+    if (strcmp(cmd, "diff") == 0)
+        return cmd_diff(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("apcsim %s\n", APCSIM_VERSION);
         return 0;

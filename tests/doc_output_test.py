@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """doc_output_test.py - the outputs shown in README.md and docs/TUTORIAL.md are
-real: every fenced block that starts with "$ build/apcsim ..." (or the
-README's "$ sh quickstart.sh", whose apcsim command it runs) is run (in
-document order, from the project root, with the apcsim under test) and its
-output must be the lines shown. A line "..." in a block stands for lines
-left out: the output must then begin with the lines above it and end with
-the lines below it. Blocks that show no output are not run. The traces
-a command reads (results/NAME.db) are made first from scenarios/NAME.lua.
+real: every "$ build/apcsim ..." command in a fenced block that starts with
+one (or with the README's "$ sh quickstart.sh", whose apcsim command it
+runs) is run, in document order, from the project root, with the apcsim
+under test, and its output must be the lines shown under it (none shown:
+none printed). A line "..." stands for lines left out: the output must then
+begin with the lines above it and end with the lines below it. The traces a
+command reads (results/NAME.db) are made first from scenarios/NAME.lua.
 
     python3 tests/doc_output_test.py path/to/apcsim
 Closing line: "doc-output: N passed, M failed".
@@ -21,7 +21,8 @@ DOCS = ["README.md", "docs/TUTORIAL.md"]
 
 
 def blocks(path):
-    """(line number, command, expected lines) of each '$ build/apcsim' block."""
+    """(line number, command, expected lines) of each '$ build/apcsim' command in a fenced block;
+    a block may hold several commands, each followed by its output."""
     out, lines = [], open(os.path.join(ROOT, path), encoding="utf-8").read().split("\n")
     i = 0
     while i < len(lines):
@@ -29,12 +30,14 @@ def blocks(path):
         if first == "$ sh quickstart.sh":       # the README's first command: its apcsim part
             first = "$ build/apcsim run scenarios/quickstart.lua --db results/quickstart.db"
         if lines[i].startswith("```") and first.startswith("$ build/apcsim "):
-            start, cmd, body = i + 2, first[2:], []
-            i += 2
+            i += 1
+            lines[i] = first
             while i < len(lines) and not lines[i].startswith("```"):
-                body.append(lines[i])
+                if lines[i].startswith("$ build/apcsim "):
+                    out.append((i + 1, lines[i][2:], []))
+                else:
+                    out[-1][2].append(lines[i])
                 i += 1
-            out.append((start, cmd, body))
         i += 1
     return out
 
@@ -52,8 +55,6 @@ def main(argv):
     passed = failed = 0
     for doc in DOCS:
         for line, cmd, want in blocks(doc):
-            if not want:
-                continue
             for name in re.findall(r"results/(\w+)\.db", cmd):
                 if os.path.exists(os.path.join(ROOT, "scenarios", name + ".lua")):
                     subprocess.run([apcsim, "run", f"scenarios/{name}.lua", "--db", f"results/{name}.db", "-q"],
@@ -61,7 +62,7 @@ def main(argv):
             argv_ = cmd.split()
             argv_[0] = apcsim
             r = subprocess.run(argv_, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            got = r.stdout.rstrip("\n").split("\n")
+            got = r.stdout.rstrip("\n").split("\n") if r.stdout.strip() else []
             label = f"{doc}:{line}: {cmd}"
             if matches(got, want):
                 passed += 1

@@ -55,5 +55,12 @@ char **cli_scenario_args(const char *scenario);
 
 int cmd_run(int argc, char **argv);
 int cmd_regress(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+
+/* diff.c: the first index where two line arrays differ (a shorter one ends
+ * first), or -1 if they are equal. */
+int cli_first_divergence(GPtrArray *a, GPtrArray *b);
+/* Print lines[at - context .. at + context] to out, "label > line" at at. */
+void cli_show_context(FILE *out, const char *label, GPtrArray *lines, int at, int context);
 
 #endif /* APCSIM_CLI_H */

@@ -104,15 +104,6 @@ static bool apply_args(RunRequest *rq, char **args, GHashTable *params)
     return rq->profile != -2;
 }
 
-static void show_context(const char *label, char **lines, int n, int at, int context)
-{
-    int from = at - context < 0 ? 0 : at - context;
-    for (int i = from; i < n && i <= at + context; i++)
-        printf("    %s %s %s\n", label, i == at ? ">" : " ", lines[i]);
-    if (at >= n)
-        printf("    %s > (end of trace)\n", label);
-}
-
 int cmd_regress(int argc, char **argv)
 {
     gboolean update = FALSE;
@@ -242,12 +233,7 @@ int cmd_regress(int argc, char **argv)
                         for (char **l = nl; *l; l++)
                             if (comparable(*l))
                                 g_ptr_array_add(na, *l);
-                        int n = (int)MIN(ga->len, na->len), at = -1;
-                        for (int k = 0; k < n && at < 0; k++)
-                            if (strcmp(ga->pdata[k], na->pdata[k]) != 0)
-                                at = k;
-                        if (at < 0 && ga->len != na->len)
-                            at = n;
+                        int at = cli_first_divergence(ga, na);
                         if (at < 0) {
                             ok = true;
                             printf("ok   %s\n", scn);
@@ -256,8 +242,8 @@ int cmd_regress(int argc, char **argv)
                             long long seq = g_ascii_strtoll(line, NULL, 10);
                             printf("FAIL %s: diverges from %s at %s\n", scn, gpath,
                                    line[0] == '#' ? "the meta rows" : "the transition below");
-                            show_context("golden:", (char **)ga->pdata, (int)ga->len, at, context);
-                            show_context("now:   ", (char **)na->pdata, (int)na->len, at, context);
+                            cli_show_context(stdout, "golden:", ga, at, context);
+                            cli_show_context(stdout, "now:   ", na, at, context);
                             const char *where = seq > 0 && seq < (long long)rq.row_lines->len
                                                     ? rq.row_lines->pdata[seq] : NULL;
                             if (line[0] != '#')
