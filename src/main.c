@@ -42,13 +42,8 @@ static int cmd_dump(int argc, char **argv)
         "  apcsim dump results/quickstart.db --thread worker --kind 'APC_*' --from 400us --to 600us");
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
-    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-        fprintf(stderr, "apcsim dump: %s\n", err->message);
-        g_error_free(err);
-        g_option_context_free(ctx);
+    if (!cli_parse_options(ctx, &argc, &argv, "dump"))
         return EXIT_USAGE;
-    }
-    g_option_context_free(ctx);
     TraceDumpFilter f = { .from = 0, .to = -1, .no_meta = no_meta };
     int rc = 0;
     if (argc != 2) {

@@ -57,6 +57,11 @@ int cmd_run(int argc, char **argv);
 int cmd_regress(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 
+/* Parse a command's options and free ctx. On an error says so on stderr
+ * ("apcsim CMD: ... (see apcsim CMD --help)") and returns false: the
+ * command then exits with EXIT_USAGE. */
+bool cli_parse_options(GOptionContext *ctx, int *argc, char ***argv, const char *cmd);
+
 /* diff.c: the first index where two line arrays differ (a shorter one ends
  * first), or -1 if they are equal. */
 int cli_first_divergence(GPtrArray *a, GPtrArray *b);

@@ -77,14 +77,8 @@ int cmd_diff(int argc, char **argv)
         "  apcsim run scenarios/profiles_special_user_apc.lua --profile win10 --db b.db\n"
         "  apcsim diff a.db b.db");
     g_option_context_add_main_entries(ctx, entries, NULL);
-    GError *err = NULL;
-    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-        fprintf(stderr, "apcsim diff: %s (see apcsim diff --help)\n", err->message);
-        g_error_free(err);
-        g_option_context_free(ctx);
+    if (!cli_parse_options(ctx, &argc, &argv, "diff"))
         return EXIT_USAGE;
-    }
-    g_option_context_free(ctx);
     if (argc != 3 || context < 0 || context > 1000) {
         fprintf(stderr, argc != 3 ? "apcsim diff: give exactly two trace files (see apcsim diff --help)\n"
                                   : "apcsim diff: --context takes 0..1000\n");

@@ -126,13 +126,8 @@ int cmd_regress(int argc, char **argv)
         "Exit status: 0 all match, 1 a divergence or a missing/refused golden, 2 usage.");
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
-    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-        fprintf(stderr, "apcsim regress: %s\n", err->message);
-        g_error_free(err);
-        g_option_context_free(ctx);
+    if (!cli_parse_options(ctx, &argc, &argv, "regress"))
         return EXIT_USAGE;
-    }
-    g_option_context_free(ctx);
     if (!golden_dir)
         golden_dir = g_strdup("tests/golden");
     GPtrArray *scenarios = g_ptr_array_new_with_free_func(g_free);

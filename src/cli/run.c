@@ -12,6 +12,18 @@
 #include "cli/cli.h"
 #include "ke/ke.h"
 
+bool cli_parse_options(GOptionContext *ctx, int *argc, char ***argv, const char *cmd)
+{
+    GError *err = NULL;
+    bool ok = g_option_context_parse(ctx, argc, argv, &err);
+    if (!ok) {
+        fprintf(stderr, "apcsim %s: %s (see apcsim %s --help)\n", cmd, err->message, cmd);
+        g_error_free(err);
+    }
+    g_option_context_free(ctx);
+    return ok;
+}
+
 char **cli_split_list(char **values)
 {
     if (!values || !values[0])
@@ -193,14 +205,8 @@ int cmd_run(int argc, char **argv)
         "first failing seed's. A scenario error (exit 3) stops the sweep. Re-run one seed with --seed N\n"
         "to get its trace.");
     g_option_context_add_main_entries(ctx, entries, NULL);
-    GError *err = NULL;
-    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-        fprintf(stderr, "apcsim run: %s (see apcsim run --help)\n", err->message);
-        g_error_free(err);
-        g_option_context_free(ctx);
+    if (!cli_parse_options(ctx, &argc, &argv, "run"))
         return EXIT_USAGE;
-    }
-    g_option_context_free(ctx);
     if (argc != 2) {
         fprintf(stderr, "apcsim run: give exactly one scenario file (see apcsim run --help)\n");
         return EXIT_USAGE;
