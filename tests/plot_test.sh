@@ -176,5 +176,25 @@ else
   fail=$((fail + 1)); echo "FAIL export -o - does not write JSON to standard output"
 fi
 
+# Progress on a terminal (script(1) gives the plot a TTY; the delay is lowered
+# so that a trace of ~75,000 rows shows it): the line names the rows read and
+# the drawing, and is cleared at the end; without a terminal nothing is said.
+"$apcsim" run bench/storm.lua --db "$tmp/p.db" -q --param apcs=4000 --param threads=100 >/dev/null 2>&1
+if command -v script >/dev/null; then
+  APCSIM_PROGRESS_DELAY_MS=0 script -qec "$apcsim plot $tmp/p.db -o $tmp/p.png" "$tmp/ts" >/dev/null 2>&1
+  tr '\r' '\n' < "$tmp/ts" > "$tmp/ts.lines"
+  if grep -q "^  reading the trace: 65535 of [0-9]* rows \.\.\." "$tmp/ts.lines" &&
+     grep -q "^  gnuplot is drawing $tmp/p.png \.\.\." "$tmp/ts.lines" && [ -s "$tmp/p.png" ]; then
+    pass=$((pass + 1)); echo "ok   plot on a terminal shows its progress"
+  else
+    fail=$((fail + 1)); echo "FAIL plot on a terminal shows no progress"; sed 's/^/     | /' "$tmp/ts.lines" | head -5
+  fi
+fi
+if APCSIM_PROGRESS_DELAY_MS=0 "$apcsim" plot "$tmp/p.db" -o "$tmp/p2.png" 2>"$tmp/p.err" && [ ! -s "$tmp/p.err" ]; then
+  pass=$((pass + 1)); echo "ok   plot without a terminal says nothing on stderr"
+else
+  fail=$((fail + 1)); echo "FAIL plot without a terminal wrote to stderr: $(head -c 200 "$tmp/p.err")"
+fi
+
 echo "plot: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

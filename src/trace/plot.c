@@ -507,17 +507,21 @@ track_clear(gpointer p)
 }
 
 /* Progress on a terminal for long reads and draws (a 10-million-row trace
- * takes seconds): nothing in the first second, then one line on stderr,
+ * takes seconds): nothing in the first second (APCSIM_PROGRESS_DELAY_MS),
+ * then one line on stderr,
  * rewritten at most twice a second and cleared at the end. */
 static struct {
-    gint64 t0, last;
+    gint64 t0, last, delay;
     bool tty, shown;
 } progress;
 
 static void
 progress_begin(void)
 {
+    const char *d = g_getenv("APCSIM_PROGRESS_DELAY_MS");      /* tests: 0 */
+
     progress.t0 = progress.last = g_get_monotonic_time();
+    progress.delay = d ? g_ascii_strtoll(d, NULL, 10) * 1000 : G_USEC_PER_SEC;
     progress.tty = isatty(STDERR_FILENO);
     progress.shown = false;
 }
@@ -529,7 +533,7 @@ progress_say(const char *fmt, ...)
     gint64 now = g_get_monotonic_time();
     va_list ap;
 
-    if (!progress.tty || now - progress.t0 < G_USEC_PER_SEC || (progress.shown && now - progress.last < 500000))
+    if (!progress.tty || now - progress.t0 < progress.delay || (progress.shown && now - progress.last < 500000))
         return;
     progress.last = now;
     progress.shown = true;
