@@ -37,4 +37,34 @@ printf 'machine {}\nthread { name = "a", body = function() local x = nil + 1 end
 "$apcsim" run "$tmp/bad.lua" --seeds 50 >"$tmp/out" 2>&1; rc=$?
 [ $rc = 3 ] && [ "$(grep -c '^seed ' "$tmp/out")" = 1 ] && grep -q "a scenario error stops the sweep at seed 1" "$tmp/out"
 check "a scenario error (exit 3) stops the sweep instead of repeating for every seed" $?
+# the largest seeds: counted, not incremented past INT64_MAX (it used to wrap and never end)
+timeout 60 "$apcsim" run "$sc" --seeds 9223372036854775806-9223372036854775807 >"$tmp/out" 2>&1
+grep -q "^seeds 9223372036854775806-9223372036854775807: 2 run," "$tmp/out"
+check "--seeds up to INT64_MAX runs two seeds and ends" $?
+for bad in ' 2' '+2' '1- 3' '1-+3'; do
+  "$apcsim" run "$sc" --seeds "$bad" >"$tmp/out" 2>&1; rc=$?
+  [ $rc = 2 ]; check "--seeds '$bad' is a usage error" $?
+done
+# the re-run hint keeps the options that shape the run; a bugcheck's reason is its name
+printf 'local bug = param("bug", 0)\nthread { name = "u", body = function()\n  syscall("NtSvc", function() if bug == 1 then KeEnterCriticalRegion() end end)\nend }\n' > "$tmp/mb.lua"
+"$apcsim" run "$tmp/mb.lua" --seeds 2 --param bug=1 --profile win10 >"$tmp/out" 2>&1; rc=$?
+[ $rc = 4 ] && grep -q "^seed 1: exit 4  APC_INDEX_MISMATCH (1)\$" "$tmp/out"
+check "a bugcheck's reason is its NT name and code, not the banner" $?
+hint=$(sed -n 's/^the trace of the first: apcsim run //p' "$tmp/out")
+[ "$hint" = "$tmp/mb.lua --param bug=1 --profile win10 --seed 1" ]; check "the re-run hint repeats --param and --profile ($hint)" $?
+eval "\"$apcsim\" run $hint --db \"$tmp/hint.db\" -q" >/dev/null 2>&1; rc=$?
+[ $rc = 4 ]; check "the re-run hint, run as printed, reproduces the failure" $?
+# an interrupted sweep: exit 130, the cut-short seed not counted as failing
+"$apcsim" run "$sc" --seeds 1000000 >"$tmp/out" 2>&1 &
+pid=$!
+sleep 1
+kill -INT $pid
+wait $pid; rc=$?
+run=$(sed -n 's/^seeds 1-1000000: \([0-9]*\) run, .*/\1/p' "$tmp/out")
+[ $rc = 130 ] && grep -q "^interrupted after $run seeds\$" "$tmp/out" && ! grep -q "exit 130" "$tmp/out"
+check "an interrupted sweep exits 130, says after how many seeds, and lists no seed as failed by the interruption" $?
+nlisted=$(sed -n 's/^seeds 1-1000000: .* did not: //p' "$tmp/out" | tr ',' '\n' | grep -c '^ *[0-9]')
+nbad=$(grep -c '^seed ' "$tmp/out")
+{ [ "$nbad" -le 50 ] || grep -q " and $((nbad - 50)) more\$" "$tmp/out"; } && [ "$nlisted" -le 50 ]
+check "the tally lists at most 50 seeds, then 'and N more'" $?
 check_done run-seeds

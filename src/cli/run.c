@@ -81,11 +81,15 @@ static bool parse_seed_range(const char *s, int64_t *lo, int64_t *hi)
 {
     char *end;
     errno = 0;
+    if (!g_ascii_isdigit(*s))
+        return false;           /* strtoll would take " 2" and "+2" */
     long long a = strtoll(s, &end, 10), b = a;
     if (end == s || errno || a < 0)
         return false;
     if (*end == '-') {
         const char *p = end + 1;
+        if (!g_ascii_isdigit(*p))
+            return false;
         b = strtoll(p, &end, 10);
         if (end == p || errno || b < a)
             return false;
@@ -102,20 +106,72 @@ static bool parse_seed_range(const char *s, int64_t *lo, int64_t *hi)
     return true;
 }
 
+/* The first line of a run's messages that says something: a bugcheck's
+ * message opens with the debugger's banner of asterisks, so its first line
+ * of text is "NAME (code)". */
+static const char *first_reason(char *buf, int code)
+{
+    for (char *line = buf; line && *line;) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = 0;
+        if (*line && *line != '*') {
+            if (g_str_has_prefix(line, "apcsim: "))
+                line += strlen("apcsim: ");
+            return line;
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    return code == EXIT_INTERRUPTED ? "interrupted" : "";
+}
+
+/* The command that re-runs one seed of a sweep: the sweep's own arguments
+ * (--param, --profile, --max-events ... all shape the run) with --seeds A-B
+ * replaced by --seed N. Arguments are quoted for a POSIX shell where needed. */
+static char *rerun_command(char **args, int64_t seed)
+{
+    GString *cmd = g_string_new("apcsim run");
+    for (char **a = args; a && *a; a++) {
+        if (!strcmp(*a, "--seeds")) {
+            if (a[1])
+                a++;
+            continue;
+        }
+        if (g_str_has_prefix(*a, "--seeds="))
+            continue;
+        bool plain = **a != 0;
+        for (const char *c = *a; *c; c++)
+            if (!g_ascii_isalnum(*c) && !strchr("-_=./,:@%+", *c))
+                plain = false;
+        g_autofree char *q = plain ? g_strdup(*a) : g_shell_quote(*a);
+        g_string_append_printf(cmd, " %s", q);
+    }
+    g_string_append_printf(cmd, " --seed %" PRId64, seed);
+    return g_string_free(cmd, FALSE);
+}
+
+/* At most this many failing seeds are listed on the tally line. */
+#define SWEEP_LIST_MAX 50
+
 /* run --seeds: the scenario once per seed, untraced; one line per seed that
  * did not end with status 0, then the tally. Returns the status of the
- * first such seed, or 0. */
-static int run_seed_sweep(RunRequest rq, int64_t lo, int64_t hi)
+ * first such seed, or 0; 130 when the sweep was interrupted (the seed that
+ * was cut short is not an outcome and is not counted). args are the
+ * command's arguments after "run", for the re-run hint. */
+static int run_seed_sweep(RunRequest rq, int64_t lo, int64_t hi, char **args)
 {
     int first_code = 0;
-    int64_t failed = 0, first_seed = -1, n = hi - lo + 1;
+    int64_t failed = 0, first_seed = -1, n = hi - lo + 1, done = 0;
+    bool interrupted = false;
     GString *bad = g_string_new(NULL);
     bool tty = isatty(STDERR_FILENO);
     rq.no_trace = true;
     rq.quiet = true;
     rq.progress = false;
     rq.exiting = false;
-    for (int64_t seed = lo; seed <= hi; seed++) {
+    /* counted by k, not by seed: hi may be INT64_MAX */
+    for (int64_t k = 0; k < n; k++) {
+        int64_t seed = lo + k;
         char *buf = NULL;
         size_t len = 0;
         FILE *msg = open_memstream(&buf, &len);
@@ -123,15 +179,16 @@ static int run_seed_sweep(RunRequest rq, int64_t lo, int64_t hi)
         rq.messages = msg;
         int code = cli_simulate(&rq, NULL);
         fclose(msg);
+        if (code == EXIT_INTERRUPTED) {
+            free(buf);
+            interrupted = true;
+            break;
+        }
+        done++;
         if (code != 0) {
-            char *nl = buf ? strchr(buf, '\n') : NULL;
-            if (nl)
-                *nl = 0;
-            const char *why = buf ? buf : "";
-            if (g_str_has_prefix(why, "apcsim: "))
-                why += strlen("apcsim: ");
-            printf("seed %" PRId64 ": exit %d  %s\n", seed, code, why);
-            g_string_append_printf(bad, "%s%" PRId64, failed ? ", " : "", seed);
+            printf("seed %" PRId64 ": exit %d  %s\n", seed, code, first_reason(buf, code));
+            if (failed < SWEEP_LIST_MAX)
+                g_string_append_printf(bad, "%s%" PRId64, failed ? ", " : "", seed);
             if (!failed) {
                 first_code = code;
                 first_seed = seed;
@@ -139,27 +196,30 @@ static int run_seed_sweep(RunRequest rq, int64_t lo, int64_t hi)
             failed++;
         }
         free(buf);
-        if (tty && (seed - lo) % 16 == 15)
-            fprintf(stderr, "\r  seed %" PRId64 " of %" PRId64 " ...   ", seed - lo + 1, n);
+        if (tty && k % 16 == 15)
+            fprintf(stderr, "\r  seed %" PRId64 " of %" PRId64 " ...   ", k + 1, n);
         if (code == EXIT_SCENARIO) {
             /* a mistake in the scenario, not an outcome of the seed: fix it first */
             printf("a scenario error stops the sweep at seed %" PRId64 "\n", seed);
-            n = seed - lo + 1;
             break;
         }
-        if (code == EXIT_INTERRUPTED || code == EXIT_USAGE) {
-            n = seed - lo + 1;
+        if (code == EXIT_USAGE)
             break;
-        }
     }
     if (tty)
         fprintf(stderr, "\r%40s\r", "");
+    if (failed > SWEEP_LIST_MAX)
+        g_string_append_printf(bad, " and %" PRId64 " more", failed - SWEEP_LIST_MAX);
+    if (interrupted)
+        printf("interrupted after %" PRId64 " seed%s\n", done, done == 1 ? "" : "s");
     printf("seeds %" PRId64 "-%" PRId64 ": %" PRId64 " run, %" PRId64 " ended with status 0, %" PRId64 " did not%s%s\n",
-           lo, hi, n, n - failed, failed, failed ? ": " : "", bad->str);
-    if (failed)
-        printf("the trace of the first: apcsim run %s --seed %" PRId64 "\n", rq.scenario, first_seed);
+           lo, hi, done, done - failed, failed, failed ? ": " : "", bad->str);
+    if (failed) {
+        g_autofree char *cmd = rerun_command(args, first_seed);
+        printf("the trace of the first: %s\n", cmd);
+    }
     g_string_free(bad, TRUE);
-    return first_code;
+    return interrupted ? EXIT_INTERRUPTED : first_code;
 }
 
 int cmd_run(int argc, char **argv)
@@ -193,6 +253,8 @@ int cmd_run(int argc, char **argv)
           "Check the kernel's invariants after every step (slow; exit 5 on a violation)", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
+    /* the arguments as given, for --seeds' re-run hint (parsing takes them apart) */
+    g_auto(GStrv) given = g_strdupv(argv + 1);
     GOptionContext *ctx = g_option_context_new("SCENARIO.lua - simulate a scenario");
     g_option_context_set_summary(ctx,
         "Runs a Lua scenario on the simulated NT kernel and writes every state transition to a SQLite\n"
@@ -202,8 +264,8 @@ int cmd_run(int argc, char **argv)
         "130 interrupted (the partial trace is kept as FILE.partial).\n\n"
         "--seeds A-B runs the scenario once per seed, untraced (math.random draws from the seed), and\n"
         "lists the seeds whose run failed, with the first line of the reason; its exit status is the\n"
-        "first failing seed's. A scenario error (exit 3) stops the sweep. Re-run one seed with --seed N\n"
-        "to get its trace.");
+        "first failing seed's (130 if interrupted). A scenario error (exit 3) stops the sweep. The last\n"
+        "line gives the command that re-runs the first failing seed with --seed N, for its trace.");
     g_option_context_add_main_entries(ctx, entries, NULL);
     if (!cli_parse_options(ctx, &argc, &argv, "run"))
         return EXIT_USAGE;
@@ -264,7 +326,7 @@ int cmd_run(int argc, char **argv)
         return EXIT_USAGE;
     rq.params = ptab;
     rq.exiting = true;
-    int code = seeds_s ? run_seed_sweep(rq, seed_lo, seed_hi) : cli_simulate(&rq, NULL);
+    int code = seeds_s ? run_seed_sweep(rq, seed_lo, seed_hi, given) : cli_simulate(&rq, NULL);
     g_hash_table_unref(ptab);
     return code;
 }
