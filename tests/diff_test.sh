@@ -25,4 +25,12 @@ check "D3 [DIFF] row 2: they part where win10 sets SpecialApcInProgress before S
 [ $rc = 10 ] && grep -q "does not exist" "$tmp/out"; check "a missing trace: exit 10 with the reason" $?
 "$apcsim" diff "$tmp/a.db" >"$tmp/out" 2>&1; rc=$?
 [ $rc = 2 ]; check "one file: usage error" $?
+# a meta key only one side has is listed whichever side it is on (a bugcheck vs a clean end)
+printf 'local bug = param("bug", 0)\nthread { name = "u", body = function()\n  syscall("NtSvc", function() if bug == 1 then KeEnterCriticalRegion() end end)\nend }\n' > "$tmp/mb.lua"
+"$apcsim" run "$tmp/mb.lua" --db "$tmp/ok.db" -q >/dev/null 2>&1
+"$apcsim" run "$tmp/mb.lua" --db "$tmp/bug.db" --param bug=1 -q >/dev/null 2>&1
+"$apcsim" diff "$tmp/ok.db" "$tmp/bug.db" >"$tmp/out" 2>&1
+grep -q "^meta bugcheck: (none) | APC_INDEX_MISMATCH\$" "$tmp/out"; check "a meta key only B has: '(none) | value'" $?
+"$apcsim" diff "$tmp/bug.db" "$tmp/ok.db" >"$tmp/out" 2>&1
+grep -q "^meta bugcheck: APC_INDEX_MISMATCH | (none)\$" "$tmp/out"; check "a meta key only A has: 'value | (none)'" $?
 check_done diff

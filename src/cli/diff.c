@@ -56,6 +56,37 @@ static char **dump_lines(const char *path, int *code)
     return lines;
 }
 
+/* A dump's meta line is "# KEY = VALUE". */
+static size_t meta_key_len(const char *line)
+{
+    const char *eq = strstr(line, " = ");
+    return eq ? (size_t)(eq - line) + 3 : strlen(line);
+}
+
+static const char *meta_key(const char *line)
+{
+    static char key[256];
+    size_t klen = meta_key_len(line);
+    snprintf(key, sizeof key, "%.*s", (int)(klen > 5 ? klen - 5 : 0), line + 2);
+    return key;
+}
+
+static const char *meta_value(const char *line)
+{
+    const char *eq = strstr(line, " = ");
+    return eq ? eq + 3 : "?";
+}
+
+/* The meta line of lines with the same key as line, or NULL. */
+static const char *meta_with_key(GPtrArray *lines, const char *line)
+{
+    size_t klen = meta_key_len(line);
+    for (guint j = 0; j < lines->len; j++)
+        if (strncmp(lines->pdata[j], line, klen) == 0)
+            return lines->pdata[j];
+    return NULL;
+}
+
 int cmd_diff(int argc, char **argv)
 {
     gint64 context = 3;
@@ -101,19 +132,16 @@ int cmd_diff(int argc, char **argv)
     for (char **l = b; *l; l++)
         if (**l)
             g_ptr_array_add(**l == '#' ? mb : eb, *l);
-    /* meta rows present on one side only or with another value, by key */
+    /* meta rows present on one side only or with another value, by key:
+     * A's rows in A's order, then the keys only B has */
     for (guint i = 0; i < ma->len; i++) {
-        const char *la = ma->pdata[i];
-        const char *eq = strstr(la, " = ");
-        size_t klen = eq ? (size_t)(eq - la) + 3 : strlen(la);
-        const char *other = NULL;
-        for (guint j = 0; j < mb->len && !other; j++)
-            if (strncmp(mb->pdata[j], la, klen) == 0)
-                other = mb->pdata[j];
+        const char *la = ma->pdata[i], *other = meta_with_key(mb, la);
         if (!other || strcmp(other, la) != 0)
-            printf("meta %.*s: %s | %s\n", (int)(klen > 5 ? klen - 5 : 0), la + 2, eq ? eq + 3 : "?",
-                   other ? strstr(other, " = ") + 3 : "(none)");
+            printf("meta %s: %s | %s\n", meta_key(la), meta_value(la), other ? meta_value(other) : "(none)");
     }
+    for (guint j = 0; j < mb->len; j++)
+        if (!meta_with_key(ma, mb->pdata[j]))
+            printf("meta %s: (none) | %s\n", meta_key(mb->pdata[j]), meta_value(mb->pdata[j]));
     /* RUN_BEGIN holds the configuration (CPUs, seed, profile ...): like the
      * meta rows, a difference there is listed, not counted */
     if (ea->len && eb->len && strstr(ea->pdata[0], " RUN_BEGIN ") && strstr(eb->pdata[0], " RUN_BEGIN ")) {
