@@ -8,6 +8,7 @@
 #                                  with it the run is made without -q)
 #   -- args: ARGS                  extra arguments for apcsim run (e.g. --profile win10);
 #                                  several lines = several runs (an empty one = no arguments)
+#   -- expect-stdout-order: TEXT   these lines must appear in the summary in this order
 #   -- expect-dump: TEXT           TEXT must appear in `apcsim dump` of the run's trace (may repeat)
 #   -- expect-dump-order: TEXT     these lines, all of them, must appear in the dump in this order
 #                                  (each TEXT in a later dump line than the one before)
@@ -19,6 +20,13 @@ apcsim=${1:?usage: run_scenarios.sh path/to/apcsim}
 root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 pass=0; fail=0
+# first_missing ORDER FILE: the first line of ORDER that FILE does not contain
+# after the line that held the one before it (empty when all are there, in order)
+first_missing() {
+  awk 'NR == FNR { want[++n] = $0; next }
+       k < n && index($0, want[k + 1]) { k++ }
+       END { if (k < n) print want[k + 1] }' "$1" "$2"
+}
 files=$(cd "$root" && { find tests/scenarios -name '*.lua' 2>/dev/null; ls scenarios/*.lua 2>/dev/null; } | LC_ALL=C sort)
 for f in $files; do
  want=$(sed -n 's/^-- expect-exit: *\([0-9]*\).*/\1/p' "$root/$f" | head -1); want=${want:-0}
@@ -26,7 +34,7 @@ for f in $files; do
  nargs=$(grep -c '^-- args:' "$root/$f"); [ "$nargs" -gt 0 ] || nargs=1
  for k in $(seq 1 "$nargs"); do
   args=$(sed -n 's/^-- args: *//p' "$root/$f" | sed -n "${k}p")
-  quiet=-q; grep -q '^-- expect-stdout:' "$root/$f" && quiet=
+  quiet=-q; grep -q '^-- expect-stdout\(-order\)\?:' "$root/$f" && quiet=
   # shellcheck disable=SC2086
   (cd "$root" && timeout 120 "$apcsim" run "$f" --db "$tmp/t.db" $quiet $args) >"$tmp/out" 2>"$tmp/err"
   rc=$?
@@ -40,6 +48,11 @@ for f in $files; do
     [ -z "$needle" ] && continue
     if ! grep -qF -- "$needle" "$tmp/out"; then ok=0; why="${why:+$why; }stdout lacks: $needle"; fi
   done < <(sed -n 's/^-- expect-stdout: *//p' "$root/$f")
+  sed -n 's/^-- expect-stdout-order: *//p' "$root/$f" > "$tmp/order"
+  if [ -s "$tmp/order" ]; then
+    missing=$(first_missing "$tmp/order" "$tmp/out")
+    [ -n "$missing" ] && { ok=0; why="${why:+$why; }stdout lacks, in order: $missing"; }
+  fi
   if grep -q '^-- expect-\(no-\)\?dump\(-order\|-count\)\?:' "$root/$f"; then
     "$apcsim" dump "$tmp/t.db" >"$tmp/dump" 2>&1 || { ok=0; why="${why:+$why; }apcsim dump failed"; }
     while IFS= read -r needle; do
@@ -57,9 +70,7 @@ for f in $files; do
     done < <(sed -n 's/^-- expect-dump-count: *//p' "$root/$f")
     sed -n 's/^-- expect-dump-order: *//p' "$root/$f" > "$tmp/order"
     if [ -s "$tmp/order" ]; then
-      missing=$(awk 'NR == FNR { want[++n] = $0; next }
-                     k < n && index($0, want[k + 1]) { k++ }
-                     END { if (k < n) print want[k + 1] }' "$tmp/order" "$tmp/dump")
+      missing=$(first_missing "$tmp/order" "$tmp/dump")
       [ -n "$missing" ] && { ok=0; why="${why:+$why; }dump lacks, in order: $missing"; }
     fi
   fi

@@ -125,6 +125,31 @@ static void print_marks(KMACHINE *m, FILE *out)
         print_mark(m, &s->last[i % KE_MARKS_KEPT], out);
 }
 
+/* One row of the summary's thread table. */
+static void print_thread_row(const KTHREAD *t, FILE *out)
+{
+    char *cpu = cli_fmt_time(t->cpu_time);
+    char detail[160] = "";
+    if (t->state == Terminated) {
+        const char *sn = nt_status_name(t->exit_status);
+        if (sn && (uint32_t)t->exit_status >= 0x40000000u)
+            snprintf(detail, sizeof detail, "exit %s", sn);
+        else
+            snprintf(detail, sizeof detail, "exit %d", (int)t->exit_status);
+    } else if (t->state == Waiting && t->wait) {
+        int n = snprintf(detail, sizeof detail, "%s", nt_wait_reason_name(t->wait_reason));
+        for (int k = 0; k < t->wait->count && n < (int)sizeof detail - 40; k++)
+            n += snprintf(detail + n, sizeof detail - n, "%s%s", k ? ", " : ": ", t->wait->objects[k]->name);
+        if (t->wait->wait_type == WaitAll)
+            snprintf(detail + n, sizeof detail - n, " (WaitAll)");
+    } else if (t->state == Initialized) {
+        snprintf(detail, sizeof detail, "never started");
+    }
+    fprintf(out, "%-16s %-12s %-11s %4d %12s %6" PRId64 " %8" PRId64 "  %s\n", t->header.name, t->process->name,
+            nt_state_name(t->state), t->priority, cpu, t->waits, t->switches, detail);
+    g_free(cpu);
+}
+
 static void print_summary(KMACHINE *m, const char *scenario, const char *trace_path, FILE *out)
 {
     char *end = cli_fmt_time(m->now);
@@ -134,47 +159,34 @@ static void print_summary(KMACHINE *m, const char *scenario, const char *trace_p
     g_free(end);
     fprintf(out, "%-16s %-12s %-11s %4s %12s %6s %8s  %s\n", "thread", "process", "state", "prio", "cpu time",
             "waits", "switches", "exit / waiting on");
-    /* Over SUMMARY_THREADS threads, the live ones (waiting, ready, ...)
-     * are shown first: terminated threads get the rows that are left. */
-    int live = 0, live_shown = 0, ended_shown = 0, hidden = 0;
+    /* Up to SUMMARY_THREADS threads, all in creation order. Over it, the
+     * live ones (waiting, ready, ...) come first, in creation order, then
+     * the terminated ones in the rows that are left; the rest are counted
+     * by state. */
+    int total = 0, live = 0, hidden = 0;
     int64_t hidden_by_state[8] = { 0 };
     for (guint i = 0; i < m->threads->len; i++) {
         const KTHREAD *t = m->threads->pdata[i];
+        total += !t->idle;
         live += !t->idle && t->state != Terminated;
     }
+    bool split = total > SUMMARY_THREADS;
     int ended_rows = live < SUMMARY_THREADS ? SUMMARY_THREADS - live : 0;
-    for (guint i = 0; i < m->threads->len; i++) {
-        KTHREAD *t = m->threads->pdata[i];
-        if (t->idle)
-            continue;
-        int *shown = t->state == Terminated ? &ended_shown : &live_shown;
-        if (*shown == (t->state == Terminated ? ended_rows : SUMMARY_THREADS)) {
-            hidden++;
-            if ((unsigned)t->state < G_N_ELEMENTS(hidden_by_state))
-                hidden_by_state[t->state]++;
-            continue;
+    for (int pass = 0; pass < (split ? 2 : 1); pass++) {
+        int shown = 0;
+        for (guint i = 0; i < m->threads->len; i++) {
+            const KTHREAD *t = m->threads->pdata[i];
+            if (t->idle || (split && (t->state == Terminated) != (pass == 1)))
+                continue;
+            if (split && shown == (pass == 1 ? ended_rows : SUMMARY_THREADS)) {
+                hidden++;
+                if ((unsigned)t->state < G_N_ELEMENTS(hidden_by_state))
+                    hidden_by_state[t->state]++;
+                continue;
+            }
+            shown++;
+            print_thread_row(t, out);
         }
-        (*shown)++;
-        char *cpu = cli_fmt_time(t->cpu_time);
-        char detail[160] = "";
-        if (t->state == Terminated) {
-            const char *sn = nt_status_name(t->exit_status);
-            if (sn && (uint32_t)t->exit_status >= 0x40000000u)
-                snprintf(detail, sizeof detail, "exit %s", sn);
-            else
-                snprintf(detail, sizeof detail, "exit %d", (int)t->exit_status);
-        } else if (t->state == Waiting && t->wait) {
-            int n = snprintf(detail, sizeof detail, "%s", nt_wait_reason_name(t->wait_reason));
-            for (int k = 0; k < t->wait->count && n < (int)sizeof detail - 40; k++)
-                n += snprintf(detail + n, sizeof detail - n, "%s%s", k ? ", " : ": ", t->wait->objects[k]->name);
-            if (t->wait->wait_type == WaitAll)
-                snprintf(detail + n, sizeof detail - n, " (WaitAll)");
-        } else if (t->state == Initialized) {
-            snprintf(detail, sizeof detail, "never started");
-        }
-        fprintf(out, "%-16s %-12s %-11s %4d %12s %6" PRId64 " %8" PRId64 "  %s\n", t->header.name,
-                t->process->name, nt_state_name(t->state), t->priority, cpu, t->waits, t->switches, detail);
-        g_free(cpu);
     }
     if (hidden) {
         fprintf(out, "... and %d more thread%s (", hidden, hidden > 1 ? "s" : "");

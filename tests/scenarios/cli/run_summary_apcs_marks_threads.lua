@@ -17,8 +17,12 @@
 -- expect-stdout: ... 5 more (apcsim dump shows every MARK row)
 -- expect-stdout: worker           m16
 -- expect-stdout: worker           m25
--- expect-stdout: holder           System       Waiting
--- expect-stdout: sleeper          System       Waiting
+-- expect-stdout-order: thread           process
+-- expect-stdout-order: holder           System       Waiting
+-- expect-stdout-order: sleeper          System       Waiting
+-- expect-stdout-order: f1               app.exe      Terminated
+-- expect-stdout-order: f38              app.exe      Terminated
+-- expect-stdout-order: ... and 6 more threads (Terminated 6); apcsim replay shows any of them
 -- expect-stdout: ... and 6 more threads (Terminated 6); apcsim replay shows any of them
 -- expect-dump-count: 25 MARK
 machine { cpus = 1 }
