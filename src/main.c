@@ -38,7 +38,8 @@ static int cmd_dump(int argc, char **argv)
         "The text is byte-identical for the same scenario, seed and profile on any machine.\n"
         "A file that is not a complete apcsim trace is refused with a reason and exit status 10-15\n"
         "(--partial accepts the trace of an interrupted run, FILE.db.partial).\n"
-        "The filters keep lines as they are (a filtered dump is a subset of the full one):\n"
+        "The filters keep lines as they are (a filtered dump is a subset of the full one); a thread,\n"
+        "kind or APC that names nothing in the trace is a usage error (exit 2):\n"
         "  apcsim dump results/quickstart.db --thread worker --kind 'APC_*' --from 400us --to 600us");
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
@@ -50,7 +51,7 @@ static int cmd_dump(int argc, char **argv)
         fprintf(stderr, "apcsim dump: give exactly one trace file (see apcsim dump --help)\n");
         rc = EXIT_USAGE;
     } else if ((from_s && !trace_parse_time(from_s, &f.from)) || (to_s && !trace_parse_time(to_s, &f.to))) {
-        fprintf(stderr, "apcsim dump: '%s' is not a time (a number with a unit: 250ns, 500us, 3ms, 1.5s)\n",
+        fprintf(stderr, "apcsim dump: '%s' is not a time (0 or more: 250ns, 500us, 3ms, 1.5s; a bare number is ns)\n",
                 from_s && !trace_parse_time(from_s, &f.from) ? from_s : to_s);
         rc = EXIT_USAGE;
     } else if (from_s && to_s && f.to < f.from) {
@@ -60,6 +61,12 @@ static int cmd_dump(int argc, char **argv)
     f.threads = cli_split_list(threads);
     f.kinds = cli_split_list(kinds);
     f.apcs = cli_split_list(apcs);
+    const char *empty = f.threads && !f.threads[0] ? "--thread" : f.kinds && !f.kinds[0] ? "--kind"
+                        : f.apcs && !f.apcs[0]     ? "--apc" : NULL;
+    if (rc == 0 && empty) {
+        fprintf(stderr, "apcsim dump: %s takes a name (it was given an empty one)\n", empty);
+        rc = EXIT_USAGE;
+    }
     g_free(from_s);
     g_free(to_s);
     g_strfreev(threads);

@@ -36,4 +36,20 @@ same "filters combine (and)" "$tmp/all" -- --from 100000 --thread fsd --kind 'AP
 [ $rc = 2 ] && grep -q "'1x' is not a time" "$tmp/err"; check "a bad time is a usage error (exit 2) that names it" $?
 "$apcsim" dump "$db" --from 2ms --to 1ms >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc = 2 ] && grep -q "before --from" "$tmp/err"; check "--to before --from is a usage error" $?
+# names that name nothing are refused, before anything is printed (a typo must not look like "nothing happened")
+for a in "--thread nosuch" "--thread fsd,nosuch" "--kind apc_insert" "--apc nosuch"; do
+  # shellcheck disable=SC2086
+  "$apcsim" dump "$db" $a >"$tmp/out" 2>"$tmp/err"; rc=$?
+  [ $rc = 2 ] && [ ! -s "$tmp/out" ] && grep -q "'${a##*[ ,]}'" "$tmp/err"; check "dump $a: exit 2, nothing printed, the name quoted" $?
+done
+"$apcsim" dump "$db" --thread '' >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ $rc = 2 ] && grep -q "empty" "$tmp/err"; check "an empty --thread is a usage error, not a filter that matches nothing" $?
+# --apc keeps APCs, not DPCs (their names share the trace's name table)
+"$apcsim" run scenarios/quickstart.lua --db "$tmp/q.db" -q >/dev/null 2>&1
+"$apcsim" dump "$tmp/q.db" --no-meta --apc '*' >"$tmp/out"
+grep -q ' APC_INIT ' "$tmp/out" && ! grep -q ' DPC_' "$tmp/out" && ! grep -q 'routine=Dpc' "$tmp/out"
+check "--apc '*' keeps the APC rows and none of the DPC's" $?
+"$apcsim" dump "$tmp/q.db" --no-meta --apc 'at@*' >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ $rc = 2 ] && [ ! -s "$tmp/out" ] && grep -q "no APC matching it (only DPCs)" "$tmp/err"
+check "--apc matching only DPC names: exit 2, says so" $?
 check_done dump-filter

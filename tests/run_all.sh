@@ -22,6 +22,7 @@ run tests/run_unit.sh $units
 run tests/run_scenarios.sh "$build/apcsim"
 run tests/regress_test.sh "$build/apcsim"
 run tests/replay_why_test.sh "$build/apcsim"
+run tests/replay_cli_test.sh "$build/apcsim"
 run tests/dump_filter_test.sh "$build/apcsim"
 run tests/run_seeds_test.sh "$build/apcsim"
 run tests/diff_test.sh "$build/apcsim"

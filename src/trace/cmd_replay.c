@@ -9,6 +9,7 @@
  * (10-15) for a file that is not a readable trace; TRACE_ERR_WRITE (16) if
  * --index cannot write the checkpoints.
  */
+#include <errno.h>
 #include <glib.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -232,9 +233,10 @@ cmd_replay(int argc, char **argv)
         return usage_error("--at takes a time such as 500us, 1.5ms or 2s, not '%s'", at_s);
     if (seq_s) {
         char *end;
+        errno = 0;
         gint64 v = g_ascii_strtoll(seq_s, &end, 10);
 
-        if (!*seq_s || *end || v < 0)
+        if (!g_ascii_isdigit(*seq_s) || *end || errno || v < 0)
             return usage_error("--seq takes a row number (0 or more), not '%s'", seq_s);
         seq_req = v;
     }

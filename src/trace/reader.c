@@ -353,18 +353,70 @@ matches_any(char **patterns, const char *s)
     return false;
 }
 
+/* apcs: the names of the APCs met so far (their APC_INIT rows), for --apc. */
 static bool
-dump_wants(const TraceDumpFilter *f, gint64 t, const char *thread, const char *kind, const char *apc)
+dump_wants(const TraceDumpFilter *f, GHashTable *apcs, gint64 t, const char *thread, const char *kind,
+           const char *apc)
 {
     if (!f)
         return true;
+    if (f->apcs && apc && strcmp(kind, "APC_INIT") == 0)
+        g_hash_table_add(apcs, g_strdup(apc));
     if (t < f->from || (f->to >= 0 && t > f->to))
         return false;
     if (f->threads && !g_strv_contains((const char *const *)f->threads, thread))
         return false;
     if (f->kinds && !matches_any(f->kinds, kind))
         return false;
-    return !f->apcs || matches_any(f->apcs, apc);
+    return !f->apcs || (matches_any(f->apcs, apc) && g_hash_table_contains(apcs, apc));
+}
+
+/* Each name or pattern of one filter list against the names of a table:
+ * 0, or TRACE_ERR_USAGE naming the first that matches none. */
+static int
+check_filter_list(sqlite3 *db, const char *path, char **wanted, const char *sql, bool patterns, const char *opt,
+                  const char *what, GError **err)
+{
+    if (!wanted)
+        return 0;
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        rc = SQLITE_OK;
+        g_ptr_array_add(names, g_strdup(col_text(st, 0, "")));
+    }
+    sqlite3_finalize(st);
+    int code = 0;
+    if (rc != SQLITE_DONE) {
+        refuse(err, TRACE_ERR_DAMAGED, path, "is damaged: %s (reading %s names)", sqlite3_errmsg(db), what);
+        code = TRACE_ERR_DAMAGED;
+    }
+    for (char **w = wanted; code == 0 && *w; w++) {
+        bool hit = false;
+        for (guint i = 0; i < names->len && !hit; i++)
+            hit = patterns ? g_pattern_match_simple(*w, names->pdata[i]) : strcmp(*w, names->pdata[i]) == 0;
+        if (!hit) {
+            g_set_error(err, TRACE_ERROR, TRACE_ERR_USAGE, "%s '%s': %s has no %s %s (names are case-sensitive)",
+                        opt, *w, path, what, patterns ? "matching it" : "of that name");
+            code = TRACE_ERR_USAGE;
+        }
+    }
+    g_ptr_array_free(names, TRUE);
+    return code;
+}
+
+static int
+check_filter_names(sqlite3 *db, const char *path, const TraceDumpFilter *f, GError **err)
+{
+    if (!f)
+        return 0;
+    int code = check_filter_list(db, path, f->threads, "SELECT name FROM thread", false, "--thread", "thread", err);
+    if (code == 0)
+        code = check_filter_list(db, path, f->kinds, "SELECT name FROM kind", true, "--kind", "kind", err);
+    if (code == 0)
+        code = check_filter_list(db, path, f->apcs, "SELECT name FROM apc", true, "--apc", "APC", err);
+    return code;
 }
 
 static int
@@ -373,13 +425,14 @@ dump_events(sqlite3 *db, const char *path, FILE *out, const TraceDumpFilter *f, 
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db, "SELECT seq, t, cpu, thread, kind, detail, apc FROM v_event ORDER BY seq",
                                 -1, &st, NULL);
+    GHashTable *apcs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
     while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *detail = col_text(st, 5, "");
         char cpu[24];
 
         rc = SQLITE_OK;
-        if (!dump_wants(f, sqlite3_column_int64(st, 1), col_text(st, 3, "-"), col_text(st, 4, "?"),
+        if (!dump_wants(f, apcs, sqlite3_column_int64(st, 1), col_text(st, 3, "-"), col_text(st, 4, "?"),
                         col_text(st, 6, NULL)))
             continue;
         if (sqlite3_column_type(st, 2) == SQLITE_NULL)
@@ -393,7 +446,24 @@ dump_events(sqlite3 *db, const char *path, FILE *out, const TraceDumpFilter *f, 
     if (rc != SQLITE_DONE)
         refuse(err, TRACE_ERR_DAMAGED, path, "is damaged: %s (reading events)", sqlite3_errmsg(db));
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : TRACE_ERR_DAMAGED;
+    int code = rc == SQLITE_DONE ? 0 : TRACE_ERR_DAMAGED;
+    /* a pattern that matched only DPC names (checked up front against the
+     * whole name table) matched no APC */
+    for (char **p = f && f->apcs ? f->apcs : NULL; code == 0 && p && *p; p++) {
+        GHashTableIter it;
+        gpointer name;
+        bool hit = false;
+        g_hash_table_iter_init(&it, apcs);
+        while (!hit && g_hash_table_iter_next(&it, &name, NULL))
+            hit = g_pattern_match_simple(*p, name);
+        if (!hit) {
+            g_set_error(err, TRACE_ERROR, TRACE_ERR_USAGE, "--apc '%s': %s has no APC matching it (only DPCs)", *p,
+                        path);
+            code = TRACE_ERR_USAGE;
+        }
+    }
+    g_hash_table_destroy(apcs);
+    return code;
 }
 
 /*
@@ -431,6 +501,8 @@ trace_dump_filtered(const char *path, FILE *out, const TraceDumpFilter *filter, 
     if (!db)
         return code;
     code = trace_check_rows(db, path, err);
+    if (code == 0)
+        code = check_filter_names(db, path, filter, err);
     if (code == 0 && !(filter && filter->no_meta))
         code = dump_meta(db, path, out, err);
     if (code == 0)

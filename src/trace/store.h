@@ -24,6 +24,7 @@ typedef struct TraceStore TraceStore;
 
 /* Exit statuses for trace-reading commands (distinct per failure kind). */
 enum {
+    TRACE_ERR_USAGE = 2,        /* a dump filter names nothing the trace has (the usage status) */
     TRACE_ERR_NOT_FOUND = 10,   /* no such file / unreadable */
     TRACE_ERR_NOT_SQLITE = 11,  /* zero-length, garbage, truncated, not a database */
     TRACE_ERR_FOREIGN = 12,     /* a SQLite file that is not an apcsim trace (application_id) */
@@ -123,7 +124,11 @@ typedef struct TraceDumpFilter {
 } TraceDumpFilter;
 
 /* trace_dump with a filter (NULL = everything). The whole trace is checked
- * as for trace_dump, whatever the filter keeps. */
+ * as for trace_dump, whatever the filter keeps. A thread name, kind or APC
+ * pattern that names nothing in the trace is refused first (TRACE_ERR_USAGE,
+ * nothing printed): a typo must not look like "nothing happened". --apc
+ * keeps the rows of APCs only (objects that have an APC_INIT row), not of
+ * DPCs, whose names share the trace's apc name table. */
 int trace_dump_filtered(const char *path, FILE *out, const TraceDumpFilter *filter, GError **err);
 
 /* A time as people write it on the command line: "1500", "250ns", "500us"

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# apcsim replay's point options: --seq N rebuilds the state after row N,
+# and a row number that is not one (too large for the trace, out of the
+# integer range, signed, blank) is a usage error quoting what was typed.
+# Closing line: "replay-cli: N passed, M failed".
+apcsim=${1:?usage: replay_cli_test.sh path/to/apcsim}
+. "$(dirname "$0")/check_lib.sh"
+db=$tmp/q.db
+"$apcsim" run scenarios/quickstart.lua --db "$db" -q >/dev/null 2>&1
+rows=$("$apcsim" dump "$db" --no-meta | wc -l)
+"$apcsim" replay "$db" --seq 3 >"$tmp/out" 2>&1; rc=$?
+[ $rc = 0 ] && grep -q "^state  after row 3, t = " "$tmp/out"; check "--seq 3: the state after row 3" $?
+"$apcsim" replay "$db" --seq "$rows" >"$tmp/out" 2>&1; rc=$?
+[ $rc = 0 ] && grep -q "^state  after row $rows," "$tmp/out"; check "--seq of the last row ($rows)" $?
+"$apcsim" replay "$db" --seq $((rows + 1)) >"$tmp/out" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "the trace has $rows rows" "$tmp/out"; check "--seq past the last row: exit 2, says how many rows" $?
+for bad in 99999999999999999999 -1 +3 ' 3' '' 3x; do
+  "$apcsim" replay "$db" --seq "$bad" >"$tmp/out" 2>&1; rc=$?
+  [ $rc = 2 ] && grep -qF -- "not '$bad'" "$tmp/out"; check "--seq '$bad': exit 2, quoted as typed" $?
+done
+check_done replay-cli
