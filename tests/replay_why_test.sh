@@ -5,12 +5,21 @@
 # Closing line: "replay-why: N passed, M failed".
 apcsim=${1:?usage: replay_why_test.sh path/to/apcsim}
 . "$(dirname "$0")/check_lib.sh"
-# expect NAME SCENARIO TIME TEXT: `replay --at TIME` of SCENARIO's trace has a why line with TEXT
+# expect NAME SCENARIO TIME TEXT [RUN-ARGS]: `replay --at TIME` of SCENARIO's trace
+# (run with RUN-ARGS) has a why line with TEXT
 expect() {
-  local name=$1 sc=$2 at=$3 text=$4 db="$tmp/$(basename "$2" .lua).db"
-  [ -f "$db" ] || "$apcsim" run "$sc" --db "$db" -q >/dev/null 2>&1
+  local name=$1 sc=$2 at=$3 text=$4 args=${5:-} db
+  db="$tmp/$(basename "$2" .lua)${5:+-${5//[^a-z0-9]/}}.db"
+  # shellcheck disable=SC2086
+  [ -f "$db" ] || "$apcsim" run "$sc" --db "$db" -q $args >/dev/null 2>&1
   "$apcsim" replay "$db" --at "$at" 2>&1 | grep "why: " >"$tmp/out"
   grep -qF -- "$text" "$tmp/out"; check "$name" $?
+}
+# expect_not NAME SCENARIO TIME TEXT: no why line of that replay has TEXT
+expect_not() {
+  local db="$tmp/$(basename "$2" .lua).db"
+  "$apcsim" replay "$db" --at "$3" 2>&1 | grep "why: " >"$tmp/out"
+  ! grep -qF -- "$4" "$tmp/out"; check "$1" $?
 }
 expect "R4 D3: the normal kernel APC waits for the critical region to end" \
   scenarios/critical_region_defers_normal_apc.lua 200us "critical region (KernelApcDisable -1" 
@@ -19,11 +28,33 @@ expect "I6 E4: an APC for the home environment is parked while attached" \
 expect "E3: after a second stacked attach the first attachment's process is current" \
   scenarios/stacked_attach_parked_apcs.lua 100us "attached to log.exe"
 expect "W2 AL5: a user APC for a thread that never waits alertably" \
-  scenarios/termination_deferred_by_critical_region.lua 100us "user APCs run only after the thread makes an alertable user-mode wait"
-expect "D4 D5: the exit APC's user phase set UserApcPending" \
-  scenarios/termination_deferred_by_critical_region.lua 320us "UserApcPending is set"
-expect "I5 D4: the second user APC is behind the first" \
-  scenarios/termination_deferred_by_critical_region.lua 320us "behind 1 earlier user APC in this FIFO list"
+  tests/cli/why/user_apc_running.lua 50us "user APCs run only after the thread makes an alertable user-mode wait"
+expect "T4 T5: user APCs of a terminating thread are flushed behind the exit APC, never run" \
+  scenarios/termination_deferred_by_critical_region.lua 200us "the thread is terminating: its exit APC runs first"
+expect "T3 T4: the exit APC re-queued at the head of the user list ends the thread" \
+  scenarios/termination_deferred_by_critical_region.lua 320us "the thread's exit APC, re-queued at the head of the user list"
+expect_not "T4: no user APC of a terminating thread is said to be delivered" \
+  scenarios/termination_deferred_by_critical_region.lua 320us "UserApcPending is set: delivered"
+expect "K2 R1: a Ready thread switched out at DISPATCH_LEVEL gets its APC when its IRQL drops, not at the switch" \
+  tests/cli/why/ready_apc_level.lua 50us "was switched out at DISPATCH_LEVEL: switching it in requests an APC interrupt"
+expect "D6 AL5: inside a user APC with Alerted[UserMode] set, NtContinue consumes the alert" \
+  tests/cli/why/user_apc_alerted.lua 40us "consumes the alert instead of arming UserApcPending"
+expect "SU2 D6 [DIFF]: after a special user APC, win10's NtContinue does not pick up regular ones" \
+  scenarios/profiles_special_user_apc.lua 105us "a special user APC's routine is running: on win10" "--profile win10"
+expect "D7 E5: a user APC of the attached environment is never delivered; the detach bugchecks" \
+  tests/cli/why/user_apc_attached_env.lua 50us "queued to the attached process's environment"
+expect "T5: a system thread's user APC is run down, never delivered" \
+  tests/cli/why/system_thread_user_apc.lua 80us "a system thread never returns to user mode"
+expect_not "SU2: a regular user APC behind a special one is not said to be behind it in a FIFO" \
+  tests/cli/why/win10_regular_behind_special.lua 150us "behind 1 earlier user APC in this FIFO list"
+expect "D4 I8 R1: a kernel APC inserted during a user APC's KernelRoutine comes by the APC interrupt" \
+  tests/cli/why/nk_during_user_kr.lua 30us "a user APC's KernelRoutine is running at APC_LEVEL (the user phase"
+expect "D3: a normal APC's KernelRoutine is followed by its NormalRoutine before the next APC" \
+  tests/cli/why/nk_during_nk_kr.lua 30us "its NormalRoutine runs next, then KiDeliverApc's loop takes the head"
+expect "D3: each queued kernel APC behind the head says how many come first" \
+  scenarios/specials_jump_ahead.lua 300us "3 APCs ahead of this one come first"
+expect "S6: a suspended thread's user APC waits for the resume" \
+  tests/cli/why/suspended.lua 30us "the thread is suspended: it waits in kernel mode inside the suspend APC's NormalRoutine, so user APCs"
 expect "D6: while a user APC's routine runs, NtContinue picks up the next one" \
   scenarios/alertable_sleep_user_apc.lua 500us "its NtContinue tests for alerts"
 check_done replay-why

@@ -114,9 +114,13 @@
 /* A routine running on a thread, from its ROUTINE_BEGIN row. */
 typedef struct RRoutine {
     uint8_t kind;                   /* KROUTINE_KIND */
+    uint8_t apc;                    /* RAPC_* of the owner when it is the APC just dequeued, else 0 */
     int32_t owner;                  /* APC/DPC id, -1 */
     int64_t t;                      /* when it began */
 } RRoutine;
+
+/* What the APC_DEQUEUE row before a routine says of its APC (for why.c). */
+enum { RAPC_KNOWN = 1, RAPC_USER = 2, RAPC_SPECIAL = 4 };
 
 /* A wait between its WAIT_BEGIN and its WAIT_END. */
 typedef struct RWait {
@@ -138,6 +142,10 @@ typedef struct RThread {
     int32_t ready_cpu;              /* ready queue it is in, -1 */
     int8_t ready_prio;
     GArray *routines;               /* RRoutine, innermost last */
+    int8_t switched_out_irql;       /* IRQL it was last switched out at (CONTEXT_SWITCH, K2);
+                                       a new thread counts as APC_LEVEL */
+    int32_t deq_apc;                /* the APC its last APC_DEQUEUE took, -1 */
+    uint8_t deq_flags;              /* RAPC_* of that APC */
 } RThread;
 
 /* The KAPC_STATE saved in a KeStackAttachProcess buffer (attach.c). */
@@ -414,6 +422,8 @@ rs_thread_create(ReplayState *st, const KTRACE_RECORD *rec)
     rt->k = k;
     rt->sync_from = -1;
     rt->ready_cpu = -1;
+    rt->switched_out_irql = APC_LEVEL;      /* K2: "brand-new thread" */
+    rt->deq_apc = -1;
     g_hash_table_insert(st->threads, GINT_TO_POINTER(id), rt);
     k->process = (int32_t)rec->a;
     k->priority = k->base_priority = (int8_t)rec->b;
@@ -547,9 +557,12 @@ rs_context_switch(ReplayState *st, const KTRACE_RECORD *rec)
 {
     KSNAP_CPU *c = rs_row_cpu(st, rec, rec->cpu);
     RThread *rt = rs_row_thread(st, rec, (int32_t)rec->b);
+    RThread *old = rs_thread(st, (int32_t)rec->a);
 
     if (!c || !rt)
         return;
+    if (old)
+        old->switched_out_irql = (int8_t)rec->c;
     if (c->current != rec->a)
         rs_disagree(st, rec, "cpu %" PRId32 " runs thread %" PRId32 ", the row says from=%" PRId64,
                     rec->cpu, c->current, rec->a);
@@ -872,6 +885,18 @@ rs_list_remove(GArray **list, int32_t id)
     return false;
 }
 
+/* The entry of APC id in list mode of as, or NULL. */
+static const KSNAP_APC *
+rs_state_find(const KSNAP_APC_STATE *as, int mode, int32_t id)
+{
+    const GArray *l = as && mode >= 0 && mode < 2 ? as->list[mode] : NULL;
+
+    for (guint i = 0; l && i < l->len; i++)
+        if (g_array_index(l, KSNAP_APC, i).id == id)
+            return &g_array_index(l, KSNAP_APC, i);
+    return NULL;
+}
+
 static bool
 rs_state_remove(KSNAP_APC_STATE *as, int mode, int32_t id)
 {
@@ -888,6 +913,11 @@ rs_apc_dequeue(ReplayState *st, const KTRACE_RECORD *rec)
 
     if (!rt)
         return;
+    const KSNAP_APC *e = rs_state_find(rs_block(rt, rec->a), mode, rec->obj);
+
+    rt->deq_apc = rec->obj;
+    rt->deq_flags = e ? (uint8_t)(RAPC_KNOWN | (mode == UserMode ? RAPC_USER : 0) | (e->special ? RAPC_SPECIAL : 0))
+                      : 0;
     if (rs_state_remove(rs_block(rt, rec->a), mode, rec->obj))
         return;
     /* A block no index addresses: a KeStackAttachProcess buffer. */
@@ -973,6 +1003,8 @@ rs_routine(ReplayState *st, const KTRACE_RECORD *rec, bool begin)
     if (!rt)
         return;
     if (begin) {
+        if (rec->obj >= 0 && rec->obj == rt->deq_apc && r.kind != RtDpc)
+            r.apc = rt->deq_flags;
         if (!rt->routines)
             rt->routines = g_array_new(FALSE, FALSE, sizeof(RRoutine));
         g_array_append_val(rt->routines, r);
@@ -1417,6 +1449,9 @@ cv_thread(Codec *c, RThread *rt)
     cv_i8(c, &rt->sync_from);
     cv_i32(c, &rt->ready_cpu);
     cv_i8(c, &rt->ready_prio);
+    cv_i8(c, &rt->switched_out_irql);
+    cv_i32(c, &rt->deq_apc);
+    cv_u8(c, &rt->deq_flags);
 
     guint n = c->writing && rt->routines ? rt->routines->len : 0;
 
@@ -1429,6 +1464,7 @@ cv_thread(Codec *c, RThread *rt)
         if (c->writing)
             r = g_array_index(rt->routines, RRoutine, i);
         cv_u8(c, &r.kind);
+        cv_u8(c, &r.apc);
         cv_i32(c, &r.owner);
         cv_i64(c, &r.t);
         if (!c->writing)
@@ -2117,6 +2153,30 @@ apc_kind_text(int mode, bool special)
     return special ? "special user APC" : "user APC";
 }
 
+/* The thread's exit APC (T2-T4) if it is queued in its ApcState, else -1.
+ * The trace has no row of its own for PsTerminateThread's flag; the exit
+ * APC is known by the name apcsim gives it, "<thread>.ExitApc" (terminate.c). */
+static int32_t
+rp_exit_apc_queued(Replay *r, const KSNAP_THREAD *k)
+{
+    const char *tname = replay_name(r, "thread", k->id);
+
+    if (!tname)
+        return -1;
+    g_autofree char *want = g_strdup_printf("%s.ExitApc", tname);
+    for (int mode = 0; mode < 2; mode++) {
+        const GArray *l = k->apc_state.list[mode];
+
+        for (guint i = 0; l && i < l->len; i++) {
+            const char *n = replay_name(r, "apc", g_array_index(l, KSNAP_APC, i).id);
+
+            if (n && strcmp(n, want) == 0)
+                return g_array_index(l, KSNAP_APC, i).id;
+        }
+    }
+    return -1;
+}
+
 /* The "why:" line under a queued APC (trace/why.c). */
 static void
 pr_apc_why(GString *out, Replay *r, const KSNAP_THREAD *k, WhyBlock block, int mode, guint index,
@@ -2127,10 +2187,16 @@ pr_apc_why(GString *out, Replay *r, const KSNAP_THREAD *k, WhyBlock block, int m
     WhyContext ctx = { .win10 = r->st->profile && strcmp(r->st->profile, "win10") == 0 };
 
     if (rt && rt->routines && rt->routines->len) {
-        uint8_t top = g_array_index(rt->routines, RRoutine, rt->routines->len - 1).kind;
-        ctx.in_kernel_routine = top == RtKernelRoutine;
-        ctx.in_user_apc = top == RtUserApcNormal;
+        const RRoutine *top = &g_array_index(rt->routines, RRoutine, rt->routines->len - 1);
+        ctx.in_kernel_routine = top->kind == RtKernelRoutine;
+        ctx.in_user_apc = top->kind == RtUserApcNormal;
+        ctx.running_known = (top->apc & RAPC_KNOWN) != 0;
+        ctx.running_user = (top->apc & RAPC_USER) != 0;
+        ctx.running_special = (top->apc & RAPC_SPECIAL) != 0;
     }
+    ctx.switched_out_irql = rt ? rt->switched_out_irql : -1;
+    ctx.exit_apc = rp_exit_apc_queued(r, k);
+    ctx.terminating = ctx.exit_apc >= 0;
     pr_name(attached, r, "process", k->apc_state.process);
     ctx.attached_to = attached->str;
     g_string_append_printf(out, "%s    why: ", indent);

@@ -23,6 +23,13 @@ typedef struct WhyContext {
     bool win10;                     /* the trace's profile is win10 ([DIFF] rows, SU1-SU2) */
     bool in_kernel_routine;         /* the thread is inside an APC's KernelRoutine (a D3 loop runs) */
     bool in_user_apc;               /* ... inside a user APC's NormalRoutine (KiUserApcDispatcher, D4) */
+    /* the APC whose routine is running (either of the two above), when known */
+    bool running_known;
+    bool running_user;              /* a user-mode APC (its KernelRoutine runs in D4's user phase) */
+    bool running_special;           /* a special kernel APC / a special user APC (win10) */
+    int switched_out_irql;          /* IRQL the thread was last switched out at (K2), -1 unknown */
+    bool terminating;               /* its exit APC (T2-T4) is queued ... */
+    int32_t exit_apc;               /* ... and this is its id */
     const char *attached_to;        /* name of the process of its ApcState (for parked APCs) */
 } WhyContext;
 

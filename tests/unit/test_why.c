@@ -154,7 +154,38 @@ static void test_irql_R1_R3(void)
     WhyContext ctx = { .in_kernel_routine = true };
     GString *out = g_string_new(NULL);
     why_apc_queued(out, s, k, WHY_APC_STATE, KernelMode, 0, &ctx);
-    ASSERT_WHY(out->str, "kernel routine is running", "KiDeliverApc's loop (D3, R3)");
+    ASSERT_WHY(out->str, "KernelRoutine is running", "KiDeliverApc's loop takes the head of this list, which is "
+                                                     "this APC (D3, R3)");
+    g_string_free(out, TRUE);
+    ke_snapshot_free(s);
+}
+
+/* D3: while a kernel routine runs, the queued kernel APCs are taken from
+ * the head; a normal APC's KernelRoutine is followed by its NormalRoutine;
+ * D4 + I8 + R1: during a user APC's KernelRoutine (the user phase) a kernel
+ * APC comes by the APC interrupt its insertion requested. */
+static void test_during_kernel_routine_D3_D4(void)
+{
+    KSNAP_THREAD *k;
+    KSNAP *s = one_thread(&k);
+    queue(&k->apc_state, KernelMode, true, 10);
+    queue(&k->apc_state, KernelMode, false, 11);
+    queue(&k->apc_state, KernelMode, false, 12);
+    s->cpu[0].irql = APC_LEVEL;
+    WhyContext ctx = { .in_kernel_routine = true, .running_known = true, .running_special = true };
+    GString *out = g_string_new(NULL);
+    why_apc_queued(out, s, k, WHY_APC_STATE, KernelMode, 2, &ctx);
+    ASSERT_WHY(out->str, "a special kernel APC's KernelRoutine", "2 APCs ahead of this one come first (D3, R3)");
+    g_string_truncate(out, 0);
+    ctx.running_special = false;
+    why_apc_queued(out, s, k, WHY_APC_STATE, KernelMode, 1, &ctx);
+    ASSERT_WHY(out->str, "a normal kernel APC's KernelRoutine", "its NormalRoutine runs next",
+               "1 APC ahead of this one comes first");
+    g_string_truncate(out, 0);
+    ctx.running_user = true;
+    why_apc_queued(out, s, k, WHY_APC_STATE, KernelMode, 0, &ctx);
+    ASSERT_WHY(out->str, "a user APC's KernelRoutine", "the user phase", "(I8, R1)");
+    g_assert_null(strstr(out->str, "D3"));
     g_string_free(out, TRUE);
     ke_snapshot_free(s);
 }
@@ -173,9 +204,17 @@ static void test_wait_irql_and_ready_I8_K2(void)
     ASSERT_WHY(w, "WaitIrql APC_LEVEL", "(I8, W6)");
     g_free(w);
     k->state = Ready;
-    w = why(s, k, WHY_APC_STATE, KernelMode, 0, false);
-    ASSERT_WHY(w, "the thread is Ready", "(K2)");
-    g_free(w);
+    WhyContext ctx = { .switched_out_irql = PASSIVE_LEVEL };
+    GString *out = g_string_new(NULL);
+    why_apc_queued(out, s, k, WHY_APC_STATE, KernelMode, 0, &ctx);
+    ASSERT_WHY(out->str, "the thread is Ready and was switched out at PASSIVE_LEVEL", "as it is switched in (K2)");
+    /* K2: switched out at APC_LEVEL or above, only an APC interrupt is
+     * requested; the APC waits for the thread's IRQL to drop */
+    g_string_truncate(out, 0);
+    ctx.switched_out_irql = DISPATCH_LEVEL;
+    why_apc_queued(out, s, k, WHY_APC_STATE, KernelMode, 0, &ctx);
+    ASSERT_WHY(out->str, "switched out at DISPATCH_LEVEL", "requests an APC interrupt", "drops below APC_LEVEL (K2, R1)");
+    g_string_free(out, TRUE);
     ke_snapshot_free(s);
 }
 
@@ -209,12 +248,84 @@ static void test_user_apcs_I8_W2_D4_D6(void)
     ASSERT_WHY(w, "UserApcPending is set", "(D4, D5)");
     g_free(w);
     /* D6: inside a user APC's routine, NtContinue picks the next one up */
+    k->alerted[UserMode] = false;
     k->mode = UserMode;
     WhyContext ctx = { .in_user_apc = true };
     GString *out = g_string_new(NULL);
     why_apc_queued(out, s, k, WHY_APC_STATE, UserMode, 0, &ctx);
     ASSERT_WHY(out->str, "NtContinue", "(D6)");
+    /* AL5: with Alerted[UserMode] set, NtContinue's test consumes the alert */
+    g_string_truncate(out, 0);
+    k->alerted[UserMode] = true;
+    why_apc_queued(out, s, k, WHY_APC_STATE, UserMode, 0, &ctx);
+    ASSERT_WHY(out->str, "consumes the alert instead of arming UserApcPending", "(D6, AL5)");
+    /* SU2, D6 [DIFF]: after a special user APC, win10 picks up no regular one */
+    g_string_truncate(out, 0);
+    k->alerted[UserMode] = false;
+    WhyContext sctx = { .win10 = true, .in_user_apc = true, .running_known = true, .running_special = true };
+    why_apc_queued(out, s, k, WHY_APC_STATE, UserMode, 0, &sctx);
+    ASSERT_WHY(out->str, "a special user APC's routine is running", "(SU2, D6 [DIFF])");
     g_string_free(out, TRUE);
+    ke_snapshot_free(s);
+}
+
+/* User APCs that no alertable wait delivers: a terminating thread's (T4,
+ * T5), a system thread's (T5), the attached environment's (D7, E5), a
+ * suspended thread's (S6); the exit APC itself (T3, T4). */
+static void test_user_apcs_never_yet_T4_T5_D7_S6(void)
+{
+    KSNAP_THREAD *k;
+    KSNAP *s = one_thread(&k);
+    queue(&k->apc_state, UserMode, false, 30);
+    queue(&k->apc_state, UserMode, false, 31);
+    k->state = Waiting;
+    k->wait_mode = UserMode;
+    k->alertable = true;
+    WhyContext ctx = { .terminating = true, .exit_apc = 30 };
+    GString *out = g_string_new(NULL);
+    why_apc_queued(out, s, k, WHY_APC_STATE, UserMode, 0, &ctx);
+    ASSERT_WHY(out->str, "the thread's exit APC", "(T4)");
+    g_string_truncate(out, 0);
+    why_apc_queued(out, s, k, WHY_APC_STATE, UserMode, 1, &ctx);
+    ASSERT_WHY(out->str, "the thread is terminating", "never run (T4, T5)");
+    WhyContext none = { 0 };
+    g_string_truncate(out, 0);
+    k->system = true;
+    why_apc_queued(out, s, k, WHY_APC_STATE, UserMode, 0, &none);
+    ASSERT_WHY(out->str, "a system thread never returns to user mode", "(T5)");
+    g_string_truncate(out, 0);
+    k->system = false;
+    k->apc_state_index = 1;
+    why_apc_queued(out, s, k, WHY_APC_STATE, UserMode, 0, &none);
+    ASSERT_WHY(out->str, "attached process's environment", "bugcheck, D7)", "INVALID_PROCESS_DETACH_ATTEMPT", "(E5)");
+    g_string_truncate(out, 0);
+    k->apc_state_index = 0;
+    k->wait_mode = KernelMode;
+    k->wait_reason = Suspended;
+    why_apc_queued(out, s, k, WHY_APC_STATE, UserMode, 0, &none);
+    ASSERT_WHY(out->str, "the thread is suspended", "(S6, W2)");
+    g_string_free(out, TRUE);
+    ke_snapshot_free(s);
+}
+
+/* SU2: special user APCs go ahead of regular ones, so a regular APC behind
+ * only special ones is not "behind" anything in the FIFO sense. */
+static void test_regular_behind_special_SU2(void)
+{
+    KSNAP_THREAD *k;
+    KSNAP *s = one_thread(&k);
+    queue(&k->apc_state, UserMode, true, 40);
+    queue(&k->apc_state, UserMode, false, 41);
+    queue(&k->apc_state, UserMode, false, 42);
+    k->state = Waiting;
+    k->wait_mode = UserMode;
+    char *w = why(s, k, WHY_APC_STATE, UserMode, 1, true);
+    g_assert_null(strstr(w, "behind"));
+    ASSERT_WHY(w, "non-alertable user-mode wait");
+    g_free(w);
+    w = why(s, k, WHY_APC_STATE, UserMode, 2, true);
+    ASSERT_WHY(w, "behind 1 earlier user APC in this FIFO list");
+    g_free(w);
     ke_snapshot_free(s);
 }
 
@@ -250,5 +361,8 @@ int main(int argc, char **argv)
     g_test_add_func("/why/wait-irql-and-ready-I8-K2", test_wait_irql_and_ready_I8_K2);
     g_test_add_func("/why/user-apcs-I8-W2-D4-D6", test_user_apcs_I8_W2_D4_D6);
     g_test_add_func("/why/special-user-SU1", test_special_user_SU1);
+    g_test_add_func("/why/during-kernel-routine-D3-D4", test_during_kernel_routine_D3_D4);
+    g_test_add_func("/why/user-apcs-never-yet-T4-T5-D7-S6", test_user_apcs_never_yet_T4_T5_D7_S6);
+    g_test_add_func("/why/regular-behind-special-SU2", test_regular_behind_special_SU2);
     return g_test_run();
 }
