@@ -24,9 +24,11 @@
  *   states.dat     thread and aggregated lanes: boxes, one block per state
  *                  category (Running, Ready, Waiting:<reason>, ...)
  *   cpus.dat       CPU lanes: the running thread's box, colour per thread
+ *                  (a narrow box the next one covers is left out: chart_cpus)
  *   routines.dat   routine strips (DPC, KernelRoutine, ...), one block per
  *                  kind, in CPU lanes and in the thread's lane
- *   irql.dat       one step line per CPU (blocks separated by a blank line)
+ *   irql.dat       one step line per CPU (blocks separated by a blank line);
+ *                  a half-pixel column of many steps as five (irql_flush)
  *   glyphs.dat     markers: APC insertion, routine starts, marks; one block
  *                  per kind; t_shown differs from t when a marker was pushed
  *                  right to avoid another
@@ -1011,6 +1013,21 @@ x_px(const Chart *c, int64_t t)
     return (double)(t - c->from) * c->plot_w / (double)c->span;
 }
 
+/* The column of width 1/per pixels that t falls in, in integers (the
+ * reductions below decide with it, so no rounding can differ between
+ * builds). */
+static int64_t
+x_col(const Chart *c, int64_t t, int per)
+{
+    int64_t d = MAX(0, t - c->from), w = (int64_t)c->plot_w * per;
+
+    /* d * w cannot overflow for a window below 2^63 / 2^16 ns (39 hours);
+     * beyond, divide first */
+    if (d < INT64_MAX / 65536)
+        return d * w / MAX(1, c->span);
+    return d / MAX(1, c->span / MAX(1, w));
+}
+
 /* Nanoseconds covered by px pixels (at least 1). */
 static int64_t
 px_ns(const Chart *c, double px)
@@ -1699,11 +1716,23 @@ clip_box(const Chart *c, int64_t t0, int64_t t1, int64_t *a, int64_t *b, int64_t
     return true;
 }
 
+/*
+ * CPU lanes. A run narrower than MIN_BOX_PX is drawn MIN_BOX_PX wide, and
+ * gnuplot draws the rows in order, so a narrow box is hidden by the next
+ * narrow box of the same CPU when that one starts in the same pixel column
+ * (it is as wide and starts no earlier): such a box is left out. In a
+ * trace of millions of switches this keeps cpus.dat to about one narrow
+ * box per pixel column and CPU instead of hundreds (gnuplot's time); in a
+ * chart where every box has room, nothing is left out.
+ */
 static void
 chart_cpus(Chart *c)
 {
     const PlotTimeline *tl = c->tl;
     GArray *runs = g_array_copy(tl->runs);
+    GString *held = g_string_new(NULL);         /* the last narrow row, not yet written */
+    int32_t held_cpu = -1;
+    int64_t held_col = -1;
 
     g_array_sort(runs, cmp_run_cpu);
     for (guint i = 0; i < runs->len; i++) {
@@ -1712,12 +1741,21 @@ chart_cpus(Chart *c)
         const Lane *ln = lane_at(c, cpu_lane(c, r->cpu));
         int64_t a, b, shown;
         unsigned rgb;
+        bool wide;
         GString *out;
 
         if (th->idle_cpu >= 0 || !clip_box(c, r->t0, r->t1, &a, &b, &shown))
             continue;
         rgb = (unsigned)strtoul(cpu_palette[r->thread % G_N_ELEMENTS(cpu_palette)] + 1, NULL, 16);
-        out = block_row(&c->cpu_blk[x_px(c, shown) - x_px(c, a) >= 4 ? CB_WIDE : CB_NARROW]);
+        wide = x_px(c, shown) - x_px(c, a) >= 4;
+        if (!wide && held->len && (held_cpu != r->cpu || held_col != x_col(c, a, 1)))
+            g_string_append_len(block_row(&c->cpu_blk[CB_NARROW]), held->str, held->len);
+        if (!wide) {
+            g_string_truncate(held, 0);         /* a held row in this column is covered */
+            held_cpu = r->cpu;
+            held_col = x_col(c, a, 1);
+        }
+        out = wide ? block_row(&c->cpu_blk[CB_WIDE]) : held;
         g_string_append_printf(out, "%" PRId64 " %" PRId64 " %" PRId64 " %.3f %.3f %u ", a, b, shown,
                                lane_y(ln, CBAR_LO), lane_y(ln, CBAR_HI), rgb);
         data_quote(out, th->name);
@@ -1725,6 +1763,9 @@ chart_cpus(Chart *c)
         c->cpu_used = true;
         text_in_bar(c, a, b, lane_y(ln, (CBAR_LO + CBAR_HI) / 2), th->name);
     }
+    if (held->len)
+        g_string_append_len(block_row(&c->cpu_blk[CB_NARROW]), held->str, held->len);
+    g_string_free(held, TRUE);
     g_array_unref(runs);
 }
 
@@ -1834,11 +1875,72 @@ irql_y(const Lane *ln, int32_t level)
     return ln->y0 + IRQL_LO + (IRQL_HI - IRQL_LO) * step / 3.0;
 }
 
+/* IRQL steps that fall in one half-pixel column, gathered for irql_flush. */
+typedef struct IrqlColumn {
+    int64_t col, t_first, t_last;
+    int32_t first, last, min, max;
+    int n;
+    GString *rows;                  /* the steps as they are, while n <= IRQL_COLUMN_MAX */
+} IrqlColumn;
+
+/* More steps than this in one column are drawn as five (a chart whose
+ * columns hold a few steps each, the usual case, is written step by step). */
+#define IRQL_COLUMN_MAX 16
+
+/*
+ * Write the steps of one column (half a pixel wide). A step line through
+ * many levels inside one column covers, in that column, every level
+ * between the lowest and the highest it visits, and leaves it at the last:
+ * five points draw that - the first, the lowest and the highest at the
+ * first's time, the lowest and the last at the last's time. Half-pixel
+ * columns, with both ends drawn, keep every pixel covered whether or not
+ * gnuplot's pixel grid falls on ours. A column with few steps is written
+ * as is.
+ */
+static void
+irql_flush(GString *out, const Lane *ln, IrqlColumn *q)
+{
+    if (q->n == 0)
+        return;
+    if (q->n <= IRQL_COLUMN_MAX) {
+        g_string_append_len(out, q->rows->str, q->rows->len);
+    } else {
+        g_string_append_printf(out, "%" PRId64 " %.3f %d\n", q->t_first, irql_y(ln, q->first), q->first);
+        g_string_append_printf(out, "%" PRId64 " %.3f %d\n", q->t_first, irql_y(ln, q->min), q->min);
+        g_string_append_printf(out, "%" PRId64 " %.3f %d\n", q->t_first, irql_y(ln, q->max), q->max);
+        g_string_append_printf(out, "%" PRId64 " %.3f %d\n", q->t_last, irql_y(ln, q->min), q->min);
+        g_string_append_printf(out, "%" PRId64 " %.3f %d\n", q->t_last, irql_y(ln, q->last), q->last);
+    }
+    g_string_truncate(q->rows, 0);
+    q->n = 0;
+}
+
+static void
+irql_step(Chart *c, GString *out, const Lane *ln, IrqlColumn *q, int64_t t, int32_t level)
+{
+    int64_t col = x_col(c, t, 2);
+
+    if (q->n && col != q->col)
+        irql_flush(out, ln, q);
+    if (q->n == 0) {
+        q->col = col;
+        q->t_first = t;
+        q->first = q->min = q->max = level;
+    }
+    q->t_last = t;
+    q->last = level;
+    q->min = MIN(q->min, level);
+    q->max = MAX(q->max, level);
+    if (++q->n <= IRQL_COLUMN_MAX)
+        g_string_append_printf(q->rows, "%" PRId64 " %.3f %d\n", t, irql_y(ln, level), level);
+}
+
 static void
 chart_irql(Chart *c)
 {
     const PlotTimeline *tl = c->tl;
     GString *out = c->files[F_IRQL];
+    IrqlColumn col = { .rows = g_string_new(NULL) };
 
     g_string_append_printf(out, "# %s - apcsim plot data; columns: t_ns y irql; one block per CPU "
                            "(y: PASSIVE, APC, DISPATCH, above DISPATCH)\n", file_names[F_IRQL]);
@@ -1862,18 +1964,20 @@ chart_irql(Chart *c)
             if (q->t > c->to)
                 break;
             if (!started) {
-                g_string_append_printf(out, "%" PRId64 " %.3f %d\n", c->from, irql_y(ln, level), level);
+                irql_step(c, out, ln, &col, c->from, level);
                 started = true;
             }
             level = q->level;
-            g_string_append_printf(out, "%" PRId64 " %.3f %d\n", q->t, irql_y(ln, level), level);
+            irql_step(c, out, ln, &col, q->t, level);
         }
+        irql_flush(out, ln, &col);
         if (!started)
             g_string_append_printf(out, "%" PRId64 " %.3f %d\n", c->from, irql_y(ln, level), level);
         g_string_append_printf(out, "%" PRId64 " %.3f %d\n", MAX(c->from, MIN(c->to, tl->t_end)),
                                irql_y(ln, level), level);
         c->irql_used = true;
     }
+    g_string_free(col.rows, TRUE);
 }
 
 /* ---- data: markers and marks ---------------------------------------------------- */

@@ -297,7 +297,8 @@ trace_open_readonly(const char *path, bool require_complete, int *exit_code, GEr
 
     code = check_file(path, err);
     if (code == 0) {
-        rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+        /* one connection, one thread: no SQLite mutex (6 % of a plot of 10 M rows) */
+        rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
         if (rc == SQLITE_OK) {
             sqlite3_extended_result_codes(db, 1);
             code = check_db(db, path, require_complete, err);

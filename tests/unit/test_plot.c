@@ -1077,6 +1077,105 @@ static const char big_scenario[] =
     "  end, { cpu = (j * 3) % 16 })\n"
     "end\n";
 
+/* Dense columns: at t = 0 one thread steps its IRQL 40 times (80 steps
+ * in one pixel column) and 30 threads run 10 ns each (30 narrow boxes
+ * starting in one column); then one thread computes for 1 ms. */
+static const char dense_scenario[] =
+    "machine { cpus = 1 }\n"
+    "thread { name = 'stepper', system = true, priority = 20, body = function()\n"
+    "  for i = 1, 40 do KeRaiseIrql(DISPATCH_LEVEL); KeLowerIrql(PASSIVE_LEVEL) end\n"
+    "end }\n"
+    "for i = 1, 30 do thread { name = 'short' .. i, system = true, priority = 10, body = function()\n"
+    "  compute(10) end } end\n"
+    "thread { name = 'long', system = true, priority = 5, body = function() compute(ms(1)) end }\n";
+
+/* Lines of a data file that are not comments or blank. */
+static GPtrArray *
+data_rows(const char *path)
+{
+    GPtrArray *rows = g_ptr_array_new_with_free_func(g_free);
+    char *text = NULL;
+
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    char **lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++)
+        if (**l && **l != '#')
+            g_ptr_array_add(rows, g_strdup(*l));
+    g_strfreev(lines);
+    g_free(text);
+    return rows;
+}
+
+/* A column of many IRQL steps is written as five points that keep its
+ * lowest and highest level and where it ends; narrow CPU boxes that start
+ * in one column are written as the last of them (it covers the others). */
+static void
+test_dense(void)
+{
+    char *dir = tmpdir_new();
+    char *lua = g_build_filename(dir, "dense.lua", NULL), *db = g_build_filename(dir, "dense.db", NULL);
+    char *keep = g_build_filename(dir, "data", NULL);
+    char *irql = g_build_filename(keep, "irql.dat", NULL), *cpus = g_build_filename(keep, "cpus.dat", NULL);
+    PlotOptions opt;
+    GError *err = NULL;
+
+    g_assert_true(g_file_set_contents(lua, dense_scenario, -1, &err));
+    run_scenario(lua, db);
+    plot_options_init(&opt);
+    opt.keep_data = keep;
+    opt.data_only = true;
+    g_assert_cmpint(plot_trace(db, "dense.png", &opt, &err), ==, 0);
+    g_assert_no_error(err);
+
+    /* irql.dat: the steps of the first column (the stepper's 80 and the
+     * switches to the short threads, all in the first 300 ns) are five rows:
+     * first, lowest, highest at the first's time, lowest and last at the
+     * last's; then the end */
+    GPtrArray *rows = data_rows(irql);
+    guint first_col = 0;
+    bool saw_dispatch = false, saw_passive = false;
+    for (guint i = 0; i < rows->len; i++) {
+        const char *r = g_ptr_array_index(rows, i);
+        if (g_ascii_strtoll(r, NULL, 10) < 1000) {
+            first_col++;
+            saw_dispatch |= g_str_has_suffix(r, " 2");
+            saw_passive |= g_str_has_suffix(r, " 0");
+        }
+    }
+    g_assert_cmpuint(first_col, ==, 5);
+    g_assert_true(saw_dispatch && saw_passive);
+    g_assert_true(g_str_has_prefix(g_ptr_array_index(rows, 0), "0 "));
+    g_assert_true(g_str_has_suffix(g_ptr_array_index(rows, 2), " 2"));   /* the highest: DISPATCH_LEVEL */
+    g_assert_true(g_str_has_suffix(g_ptr_array_index(rows, 4), " 0"));   /* it ends at PASSIVE */
+    g_ptr_array_unref(rows);
+
+    /* cpus.dat: the 30 short runs and the stepper start in the first column:
+     * one narrow row is left for them, the last (short30); 'long' is wide */
+    rows = data_rows(cpus);
+    guint narrow = 0;
+    bool last_short = false, has_long = false;
+    for (guint i = 0; i < rows->len; i++) {
+        const char *r = g_ptr_array_index(rows, i);
+        if (strstr(r, "\"short") || strstr(r, "\"stepper\"")) {
+            narrow++;
+            last_short = strstr(r, "\"short30\"") != NULL;
+        }
+        has_long |= strstr(r, "\"long\"") != NULL;
+    }
+    g_assert_cmpuint(narrow, ==, 1);
+    g_assert_true(last_short);
+    g_assert_true(has_long);
+    g_ptr_array_unref(rows);
+
+    test_rm_rf(dir);
+    g_free(dir);
+    g_free(lua);
+    g_free(db);
+    g_free(keep);
+    g_free(irql);
+    g_free(cpus);
+}
+
 /* The lane labels of a plot.gp (its `set ytics (...)` list). */
 static GPtrArray *
 script_lanes(const char *script)
@@ -1377,6 +1476,7 @@ main(int argc, char **argv)
         g_free(path);
     }
     g_test_add_func("/plot/aggregate", test_aggregate);
+    g_test_add_func("/plot/dense", test_dense);
     g_test_add_func("/plot/errors", test_errors);
     for (size_t i = 0; i < G_N_ELEMENTS(golden_scenarios); i++) {
         char *path = g_strdup_printf("/export/%s", golden_scenarios[i]);
