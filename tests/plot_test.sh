@@ -170,6 +170,33 @@ if [ ! -e "$tmp/x.png" ] && [ -z "$(ls "$tmp" | grep 'x\.png\.tmp')" ]; then
 else
   fail=$((fail + 1)); echo "FAIL a failed plot left $(ls "$tmp" | grep 'x\.png')"
 fi
+# OUT that is a symlink, a FIFO or a device: written through, never renamed over
+mkdir "$tmp/o"; echo old > "$tmp/o/real.json"; ln -s real.json "$tmp/o/link.json"
+echo old > "$tmp/o/real.svg"; ln -s real.svg "$tmp/o/link.svg"
+"$apcsim" export "$tmp/q.db" -o "$tmp/o/link.json" 2>/dev/null
+"$apcsim" plot "$tmp/q.db" -o "$tmp/o/link.svg" 2>/dev/null
+if [ -L "$tmp/o/link.json" ] && [ -L "$tmp/o/link.svg" ] && grep -q displayTimeUnit "$tmp/o/real.json" &&
+   grep -q '<svg' "$tmp/o/real.svg"; then
+  pass=$((pass + 1)); echo "ok   export/plot -o LINK write the link's target and keep the link"
+else
+  fail=$((fail + 1)); echo "FAIL export/plot -o LINK replaced the link or left the target as it was"
+fi
+mkfifo "$tmp/o/fifo"
+(timeout 20 cat "$tmp/o/fifo" > "$tmp/o/from_fifo") &
+reader=$!
+"$apcsim" export "$tmp/q.db" -o "$tmp/o/fifo" 2>/dev/null
+wait $reader
+if [ -p "$tmp/o/fifo" ] && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/o/from_fifo" 2>/dev/null; then
+  pass=$((pass + 1)); echo "ok   export -o FIFO writes into the FIFO (it stays a FIFO)"
+else
+  fail=$((fail + 1)); echo "FAIL export -o FIFO did not write into the FIFO or replaced it"
+fi
+if [ -w /dev/full ]; then
+  expect 16 "export -o /dev/full: exit 16 (a device is written in place, not replaced)" \
+    "$apcsim" export "$tmp/q.db" -o /dev/full
+  if [ -c /dev/full ]; then pass=$((pass + 1)); echo "ok   /dev/full is still a device"
+  else fail=$((fail + 1)); echo "FAIL /dev/full was replaced"; fi
+fi
 if "$apcsim" export "$tmp/q.db" -o - | python3 -c 'import json,sys; json.load(sys.stdin)' 2>/dev/null; then
   pass=$((pass + 1)); echo "ok   export -o - writes JSON to standard output"
 else

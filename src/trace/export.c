@@ -427,29 +427,35 @@ export_chrome(const char *db, const char *out, GError **err)
     if (code != 0)
         return code;
     w.tl = tl;
-    if (strcmp(out, "-") == 0) {
+    bool in_place = false;
+    char *target = strcmp(out, "-") == 0 ? NULL : plot_output_target(out, &in_place);
+
+    if (!target) {
         w.f = stdout;
     } else {
-        tmp = g_strdup_printf("%s.tmp-%d", out, (int)getpid());
-        w.f = g_fopen(tmp, "wb");
+        tmp = in_place ? NULL : g_strdup_printf("%s.tmp-%d", target, (int)getpid());
+        w.f = g_fopen(tmp ? tmp : target, "wb");
         if (!w.f) {
             int e = errno;
 
             g_set_error(err, PLOT_ERROR, PLOT_ERR_WRITE, "cannot write %s: %s", out, g_strerror(e));
             g_free(tmp);
+            g_free(target);
             plot_timeline_free(tl);
             return PLOT_ERR_WRITE;
         }
     }
-    code = write_json(&w, tmp ? out : "standard output", err);
-    if (tmp) {
+    code = write_json(&w, target ? out : "standard output", err);
+    if (target) {
         if (fclose(w.f) != 0 && code == 0) {
             int e = errno;
 
             g_set_error(err, PLOT_ERROR, PLOT_ERR_WRITE, "cannot write %s: %s", out, g_strerror(e));
             code = PLOT_ERR_WRITE;
         }
-        if (code == 0 && g_rename(tmp, out) != 0) {
+    }
+    if (tmp) {
+        if (code == 0 && g_rename(tmp, target) != 0) {
             int e = errno;
 
             g_set_error(err, PLOT_ERROR, PLOT_ERR_WRITE, "cannot write %s: %s", out, g_strerror(e));
@@ -459,6 +465,7 @@ export_chrome(const char *db, const char *out, GError **err)
             g_unlink(tmp);
         g_free(tmp);
     }
+    g_free(target);
     plot_timeline_free(tl);
     return code;
 }

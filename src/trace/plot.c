@@ -54,7 +54,9 @@
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ke/ktrace.h"
@@ -2863,6 +2865,30 @@ has_suffix_ci(const char *s, const char *suffix)
  * `out`, which is renamed onto `out` when gnuplot succeeded and wrote a
  * non-empty file. The data directory is removed unless kept.
  */
+char *
+plot_output_target(const char *out, bool *in_place)
+{
+    struct stat st;
+
+    *in_place = false;
+    if (stat(out, &st) == 0 && !S_ISREG(st.st_mode)) {
+        *in_place = true;
+        return g_strdup(out);
+    }
+    if (lstat(out, &st) == 0 && S_ISLNK(st.st_mode)) {
+        char *real = realpath(out, NULL);
+
+        if (real) {
+            char *copy = g_strdup(real);
+
+            free(real);
+            return copy;
+        }
+        *in_place = true;           /* a dangling link: writing through it creates its target */
+    }
+    return g_strdup(out);
+}
+
 int
 plot_trace(const char *db, const char *out, const PlotOptions *opt_in, GError **err)
 {
@@ -2931,17 +2957,25 @@ plot_trace(const char *db, const char *out, const PlotOptions *opt_in, GError **
         code = PLOT_ERR_WRITE;
 
     if (code == 0 && !opt->data_only) {
-        out_tmp = g_strdup_printf("%s.tmp-%d", out, (int)getpid());
-        progress_say("gnuplot is drawing %s", out);
-        code = run_gnuplot(opt->gnuplot, dir, out_tmp, svg, err);
-        if (code == 0 && g_rename(out_tmp, out) != 0) {
-            int en = errno;
+        bool in_place;
+        char *target = plot_output_target(out, &in_place);
 
-            g_set_error(err, PLOT_ERROR, PLOT_ERR_WRITE, "cannot write %s: %s", out, g_strerror(en));
-            code = PLOT_ERR_WRITE;
+        progress_say("gnuplot is drawing %s", out);
+        if (in_place) {
+            code = run_gnuplot(opt->gnuplot, dir, target, svg, err);
+        } else {
+            out_tmp = g_strdup_printf("%s.tmp-%d", target, (int)getpid());
+            code = run_gnuplot(opt->gnuplot, dir, out_tmp, svg, err);
+            if (code == 0 && g_rename(out_tmp, target) != 0) {
+                int en = errno;
+
+                g_set_error(err, PLOT_ERROR, PLOT_ERR_WRITE, "cannot write %s: %s", out, g_strerror(en));
+                code = PLOT_ERR_WRITE;
+            }
+            if (code != 0)
+                g_unlink(out_tmp);
         }
-        if (code != 0)
-            g_unlink(out_tmp);
+        g_free(target);
     }
     progress_end();
     if (dir && !opt->keep_data)

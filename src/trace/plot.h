@@ -196,6 +196,14 @@ void plot_options_init(PlotOptions *opt);
  */
 int plot_trace(const char *db, const char *out, const PlotOptions *opt, GError **err);
 
+/* Where an output file (chart, JSON) is really written. A FIFO, a device
+ * (/dev/stdout) or anything else that is not a regular file is written in
+ * place (*in_place set) and never renamed over; a symlink is followed to
+ * the file it names, so the link stays a link; otherwise OUT itself. The
+ * callers write a regular file as OUT.tmp-PID and rename it into place.
+ * Returns a new string. Any caller. */
+char *plot_output_target(const char *out, bool *in_place);
+
 /* Parse a time for --from/--to: a non-negative number with an optional
  * unit, "ns", "us" (or "µs"), "ms" or "s" ("500us", "3ms", "1.5s"); a bare
  * number is in nanoseconds. Returns false and sets *err (PLOT_ERR_USAGE) if
