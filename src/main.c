@@ -18,14 +18,14 @@ static int cmd_dump(int argc, char **argv)
     char *from_s = NULL, *to_s = NULL, **threads = NULL, **kinds = NULL, **apcs = NULL;
     gboolean no_meta = FALSE;
     GOptionEntry entries[] = {
-        { "from", 0, 0, G_OPTION_ARG_STRING, &from_s, "Only rows at or after time T (500us, 1.5ms; a bare number is ns)",
+        { "from", 0, 0, G_OPTION_ARG_FILENAME, &from_s, "Only rows at or after time T (500us, 1.5ms; a bare number is ns)",
           "T" },
-        { "to", 0, 0, G_OPTION_ARG_STRING, &to_s, "Only rows at or before time T", "T" },
-        { "thread", 0, 0, G_OPTION_ARG_STRING_ARRAY, &threads,
+        { "to", 0, 0, G_OPTION_ARG_FILENAME, &to_s, "Only rows at or before time T", "T" },
+        { "thread", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &threads,
           "Only rows of this thread (the name in the thread column; repeat or give A,B)", "NAME" },
-        { "kind", 0, 0, G_OPTION_ARG_STRING_ARRAY, &kinds,
+        { "kind", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &kinds,
           "Only rows of this kind, or kinds matching a pattern (APC_INSERT, 'APC_*'; repeat or give A,B)", "KIND" },
-        { "apc", 0, 0, G_OPTION_ARG_STRING_ARRAY, &apcs,
+        { "apc", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &apcs,
           "Only rows about this APC: its life from APC_INIT to its last ROUTINE_END (a name or pattern; "
           "repeat or give A,B)", "NAME" },
         { "no-meta", 0, 0, G_OPTION_ARG_NONE, &no_meta, "Leave out the # meta lines", NULL },

@@ -2,6 +2,8 @@
 # apcsim replay's point options: --seq N rebuilds the state after row N,
 # and a row number that is not one (too large for the trace, out of the
 # integer range, signed, blank) is a usage error quoting what was typed.
+# Option values that are not ASCII (a UTF-8 thread name, "µs") reach every
+# command as given, whatever the locale.
 # Closing line: "replay-cli: N passed, M failed".
 apcsim=${1:?usage: replay_cli_test.sh path/to/apcsim}
 . "$(dirname "$0")/check_lib.sh"
@@ -18,4 +20,12 @@ for bad in 99999999999999999999 -1 +3 ' 3' '' 3x; do
   "$apcsim" replay "$db" --seq "$bad" >"$tmp/out" 2>&1; rc=$?
   [ $rc = 2 ] && grep -qF -- "not '$bad'" "$tmp/out"; check "--seq '$bad': exit 2, quoted as typed" $?
 done
+printf 'machine { cpus = 1 }\nthread { name = param("name", "x"), body = function() compute(us(10)) end }\n' > "$tmp/uni.lua"
+LC_ALL=C "$apcsim" run "$tmp/uni.lua" --param name=wörker --db "$tmp/uni.db" -q >"$tmp/out" 2>&1; rc=$?
+[ $rc = 0 ]; check "run --param name=wörker (UTF-8) under LC_ALL=C" $?
+LC_ALL=C "$apcsim" dump "$tmp/uni.db" --no-meta --thread wörker >"$tmp/out" 2>&1; rc=$?
+[ $rc = 0 ] && grep -q " wörker THREAD_CREATE " "$tmp/out"; check "dump --thread wörker selects the thread" $?
+LC_ALL=C "$apcsim" replay "$tmp/uni.db" --thread wörker --at 5µs >"$tmp/out" 2>&1; rc=$?
+[ $rc = 0 ] && grep -q "^THREAD wörker " "$tmp/out" && grep -q "(--at 5.000 us)" "$tmp/out"
+check "replay --thread wörker --at 5µs" $?
 check_done replay-cli

@@ -12,6 +12,11 @@
 #include "cli/cli.h"
 #include "ke/ke.h"
 
+/* Every option of every command is declared G_OPTION_ARG_FILENAME(_ARRAY),
+ * even names, times and titles: GLib passes those through as the bytes
+ * given, where G_OPTION_ARG_STRING converts them from the locale's charset
+ * and, under the C locale, refuses anything but ASCII ("wörker", "200µs").
+ * Names in a trace are the bytes the scenario gave (UTF-8). */
 bool cli_parse_options(GOptionContext *ctx, int *argc, char ***argv, const char *cmd)
 {
     GError *err = NULL;
@@ -231,15 +236,15 @@ int cmd_run(int argc, char **argv)
     gboolean no_trace = FALSE, quiet = FALSE, check_inv = FALSE;
     GOptionEntry entries[] = {
         { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Trace file (default results/<scenario>.db)", "FILE" },
-        { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_s, "Random seed (overrides machine{seed=})", "N" },
-        { "seeds", 0, 0, G_OPTION_ARG_STRING, &seeds_s,
+        { "seed", 0, 0, G_OPTION_ARG_FILENAME, &seed_s, "Random seed (overrides machine{seed=})", "N" },
+        { "seeds", 0, 0, G_OPTION_ARG_FILENAME, &seeds_s,
           "Run once per seed of A-B (or 1-N), untraced, and list the seeds whose run did not end with "
           "status 0", "A-B" },
-        { "profile", 0, 0, G_OPTION_ARG_STRING, &profile_s, "nt52 (default), reactos or win10", "P" },
-        { "param", 0, 0, G_OPTION_ARG_STRING_ARRAY, &params, "Scenario parameter, read with param(NAME, default)",
+        { "profile", 0, 0, G_OPTION_ARG_FILENAME, &profile_s, "nt52 (default), reactos or win10", "P" },
+        { "param", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &params, "Scenario parameter, read with param(NAME, default)",
           "NAME=VALUE" },
         { "no-trace", 0, 0, G_OPTION_ARG_NONE, &no_trace, "Simulate everything but write no trace", NULL },
-        { "max-events", 0, 0, G_OPTION_ARG_STRING, &max_events_s,
+        { "max-events", 0, 0, G_OPTION_ARG_FILENAME, &max_events_s,
           "Stop after N engine events (default 10000000; 0 = no limit)", "N" },
         { "instruction-budget", 0, 0, G_OPTION_ARG_INT64, &budget,
           "Lua instructions one resume of scenario code may run (default 200000000)", "N" },

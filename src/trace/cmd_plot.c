@@ -51,11 +51,11 @@ cmd_plot(int argc, char **argv)
     g_autofree char *keep = NULL;
     GOptionEntry entries[] = {
         { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "The chart: a .png or .svg file (required)", "OUT" },
-        { "from", 0, 0, G_OPTION_ARG_STRING, &from_s, "Start of the window (default: the start of the run)", "T" },
-        { "to", 0, 0, G_OPTION_ARG_STRING, &to_s, "End of the window (default: the end of the run)", "T" },
-        { "threads", 0, 0, G_OPTION_ARG_STRING, &threads,
+        { "from", 0, 0, G_OPTION_ARG_FILENAME, &from_s, "Start of the window (default: the start of the run)", "T" },
+        { "to", 0, 0, G_OPTION_ARG_FILENAME, &to_s, "End of the window (default: the end of the run)", "T" },
+        { "threads", 0, 0, G_OPTION_ARG_FILENAME, &threads,
           "Give exactly these threads a lane each (comma-separated names)", "A,B" },
-        { "title", 0, 0, G_OPTION_ARG_STRING, &title, "Title (default: the scenario's file name)", "TEXT" },
+        { "title", 0, 0, G_OPTION_ARG_FILENAME, &title, "Title (default: the scenario's file name)", "TEXT" },
         { "keep-data", 0, 0, G_OPTION_ARG_FILENAME, &keep,
           "Write gnuplot's data files and script into DIR and keep them", "DIR" },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -113,7 +113,7 @@ cmd_export(int argc, char **argv)
 {
     g_autofree char *out = NULL, *format = NULL;
     GOptionEntry entries[] = {
-        { "format", 0, 0, G_OPTION_ARG_STRING, &format, "Output format: chrome (the default)", "FORMAT" },
+        { "format", 0, 0, G_OPTION_ARG_FILENAME, &format, "Output format: chrome (the default)", "FORMAT" },
         { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "The JSON file, - for standard output (required)", "OUT" },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };

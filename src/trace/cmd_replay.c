@@ -184,11 +184,11 @@ cmd_replay(int argc, char **argv)
     gint cpu = G_MININT;        /* not given */
     gboolean canonical = FALSE, do_index = FALSE, stats = FALSE;
     GOptionEntry entries[] = {
-        { "at", 0, 0, G_OPTION_ARG_STRING, &at_s,
+        { "at", 0, 0, G_OPTION_ARG_FILENAME, &at_s,
           "The state after the last row at or before time T (500us, 1.5ms, 2s; a bare number is ns; "
           "default: the end of the trace)", "T" },
-        { "seq", 0, 0, G_OPTION_ARG_STRING, &seq_s, "The state after row N (0 = before the first row)", "N" },
-        { "thread", 0, 0, G_OPTION_ARG_STRING, &thread_s, "Show this thread only (!thread, !apc)", "NAME" },
+        { "seq", 0, 0, G_OPTION_ARG_FILENAME, &seq_s, "The state after row N (0 = before the first row)", "N" },
+        { "thread", 0, 0, G_OPTION_ARG_FILENAME, &thread_s, "Show this thread only (!thread, !apc)", "NAME" },
         { "cpu", 0, 0, G_OPTION_ARG_INT, &cpu, "Show this processor only (!pcr)", "N" },
         { "canonical", 0, 0, G_OPTION_ARG_NONE, &canonical,
           "Print the canonical state text (one field a line, for diff) instead", NULL },
