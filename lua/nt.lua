@@ -53,8 +53,11 @@ function NtDelayExecution(alertable, interval)
   end)
 end
 
+-- The Nt services signal with the increments NT's do (ntddk.h: EVENT_INCREMENT,
+-- SEMAPHORE_INCREMENT and MUTANT_INCREMENT are 1): a waiter they wake gets the
+-- K4 boost of 1.
 function NtSetEvent(e)
-  return service("NtSetEvent", function() KeSetEvent(e, 0) return "STATUS_SUCCESS" end)
+  return service("NtSetEvent", function() KeSetEvent(e, 1) return "STATUS_SUCCESS" end)
 end
 
 function NtResetEvent(e)
@@ -72,7 +75,7 @@ end
 
 function NtReleaseSemaphore(s, n)
   return service("NtReleaseSemaphore", function()
-    local ok, prev = pcall(KeReleaseSemaphore, s, 0, n or 1)
+    local ok, prev = pcall(KeReleaseSemaphore, s, 1, n or 1)
     if ok then return "STATUS_SUCCESS", prev end
     return status_of_failure(prev, "STATUS_SEMAPHORE_LIMIT_EXCEEDED")
   end)
@@ -80,7 +83,7 @@ end
 
 function NtReleaseMutant(m)
   return service("NtReleaseMutant", function()
-    local ok, prev = pcall(m.kind == "mutex" and KeReleaseMutex or KeReleaseMutant, m, 0)
+    local ok, prev = pcall(m.kind == "mutex" and KeReleaseMutex or KeReleaseMutant, m, 1)
     if ok then return "STATUS_SUCCESS", prev end
     return status_of_failure(prev, "STATUS_MUTANT_NOT_OWNED")
   end)

@@ -64,7 +64,9 @@ worker = thread { name = "worker", process = app, body = function()
   expect(#s.user_queue == 0 and not s.UserApcPending, "user queue empty, UserApcPending FALSE")
 end }
 
-thread { name = "producer", process = app, start_at = us(100), body = function()
+-- The producer runs above the worker: SetEvent gives the worker the boost of
+-- EVENT_INCREMENT (base 8 + 1, K4), and B C D must be queued before it runs.
+thread { name = "producer", process = app, priority = 10, start_at = us(100), body = function()
   expect(QueueUserAPC(apc, worker, "A"), "QueueUserAPC(A)")
   step("APC A queued")
   local s = state(worker)

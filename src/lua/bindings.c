@@ -863,7 +863,9 @@ static int rt_release_mutant(lua_State *L, const char *fn, int kind)
     if (!h || (h->kind != H_MUTEX && h->kind != H_MUTANT))
         return rt_error(L, "%s: argument #1: expected a %s", fn, kind == H_MUTEX ? "mutex" : "mutant");
     KMUTANT *mu = (KMUTANT *)ke_object_by_id(rt_get(L)->m, h->id);
-    int inc = (int)luaL_optinteger(L, 2, 0);
+    /* NT's KeReleaseMutex has no increment: it is KeReleaseMutant(m,
+     * MUTANT_INCREMENT, FALSE, Wait); an omitted one is that too (K4) */
+    int inc = (int)luaL_optinteger(L, 2, KE_MUTANT_INCREMENT);
     bool wait = lua_toboolean(L, 3);
     NTSTATUS st;
     int32_t old = KeReleaseMutant(rt_get(L)->m, mu, inc, false, &st);
