@@ -36,4 +36,41 @@ rm "$g"
 "$apcsim" regress --golden-dir "$tmp/g" scenarios/quickstart.lua >"$tmp/out" 2>&1; rc=$?
 [ $rc = 1 ] && grep -q "no golden" "$tmp/out"; check "missing golden reported" $?
 
+# the golden goes on where the run now ends: "(end of trace)" on the run's side
+cp tests/golden/scenarios_quickstart.txt "$g"
+echo '79 500000 - - MARK irql=PASSIVE_LEVEL mode=UserMode "extra"' >> "$g"
+"$apcsim" regress --golden-dir "$tmp/g" scenarios/quickstart.lua --context 1 >"$tmp/out" 2>&1; rc=$?
+[ $rc = 1 ] && grep -q "the run now ends where the golden goes on" "$tmp/out" && grep -q "now:    > (end of trace)" "$tmp/out" &&
+  ! grep -q "produced by" "$tmp/out"
+check "a run that now ends before the golden: (end of trace) on the run's side" $?
+
+for c in -1 1001 2147483647; do
+  "$apcsim" regress --context=$c scenarios/quickstart.lua >"$tmp/out" 2>&1; rc=$?
+  [ $rc = 2 ] && grep -q "takes 0..1000" "$tmp/out"; check "--context $c: usage error" $?
+done
+"$apcsim" regress README.md >"$tmp/out" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "no scenario" "$tmp/out"; check "a path with no scenario: usage error, not '0 failed'" $?
+"$apcsim" regress ./scenarios/quickstart.lua >"$tmp/out" 2>&1; rc=$?
+[ $rc = 0 ]; check "./scenarios/x.lua matches the golden of scenarios/x.lua" $?
+
+# a run that fails is said, even when it matches (or makes) its golden
+mkdir -p "$tmp/sc" "$tmp/g2"
+printf 'thread { name = "a", body = function() expect(false, "on purpose") end }\n' > "$tmp/sc/bad.lua"
+"$apcsim" regress --golden-dir "$tmp/g2" --update "$tmp/sc/bad.lua" >"$tmp/out" 2>&1
+grep -q "^updated .*(the run ended with status 1: expectation failed: .*bad.lua:1: on purpose)" "$tmp/out"
+check "--update says the run it recorded failed" $?
+"$apcsim" regress --golden-dir "$tmp/g2" "$tmp/sc/bad.lua" >"$tmp/out" 2>&1
+grep -q "^ok   .*(the run ended with status 1: " "$tmp/out"; check "a match of a failing run says it failed" $?
+
+# Ctrl-C: exit 130 at once, nothing counted for the cut-short run, no scratch left
+mkdir "$tmp/t"
+printf 'thread { name = "a", body = function() for i = 1, 100000000 do compute(1) end end }\n' > "$tmp/sc/long.lua"
+TMPDIR="$tmp/t" "$apcsim" regress --golden-dir "$tmp/g2" --update "$tmp/sc/long.lua" scenarios/quickstart.lua >"$tmp/out" 2>&1 &
+pid=$!
+sleep 1
+kill -INT $pid
+wait $pid; rc=$?
+[ $rc = 130 ] && grep -q "^interrupted at .*long.lua" "$tmp/out" && ! grep -q quickstart "$tmp/out" &&
+  [ -z "$(ls -A "$tmp/t")" ]
+check "Ctrl-C stops regress: exit 130, the rest not run, no scratch directory left" $?
 check_done regress-test

@@ -48,6 +48,13 @@ char *cli_fmt_time(int64_t ns);
 /* The values of a repeatable option, each split at commas, empty parts
  * dropped: {"a,b", "c"} -> {"a", "b", "c"} (g_strfreev), or NULL if none. */
 char **cli_split_list(char **values);
+
+/* The first line of a run's messages (cli_simulate's rq->messages) that
+ * says something, without the "apcsim: " prefix: a bugcheck's message opens
+ * with the debugger's banner of asterisks, so its first line of text is
+ * "NAME (code)". Cuts buf at that line's end; "" when there is none
+ * ("interrupted" for EXIT_INTERRUPTED). */
+const char *cli_first_reason(char *buf, int code);
 /* --param NAME=VALUE list into a table; false + message on a malformed one. */
 bool cli_parse_params(char **params, GHashTable **out, const char *cmd);
 /* Read a scenario's "-- args:" header (extra arguments its tests run it with). */

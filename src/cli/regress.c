@@ -32,8 +32,15 @@ static char *golden_path(const char *dir, const char *scenario)
     return path;
 }
 
-static void collect(const char *path, GPtrArray *out)
+/* The scenarios under path, in byte order. Directory links below the top
+ * are not followed (a link to "." would recurse until ELOOP); "./" in front
+ * is dropped, so the trace names the scenario as the golden does. */
+static void collect(const char *path, GPtrArray *out, bool top)
 {
+    while (g_str_has_prefix(path, "./"))
+        path += 2;
+    if (!top && g_file_test(path, G_FILE_TEST_IS_SYMLINK) && g_file_test(path, G_FILE_TEST_IS_DIR))
+        return;
     if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
         GDir *d = g_dir_open(path, 0, NULL);
         if (!d)
@@ -53,7 +60,7 @@ static void collect(const char *path, GPtrArray *out)
                     names->pdata[j] = tmp;
                 }
         for (guint i = 0; i < names->len; i++)
-            collect(names->pdata[i], out);
+            collect(names->pdata[i], out, false);
         g_ptr_array_free(names, TRUE);
     } else if (g_str_has_suffix(path, ".lua")) {
         g_ptr_array_add(out, g_strdup(path));
@@ -128,22 +135,34 @@ int cmd_regress(int argc, char **argv)
     GError *err = NULL;
     if (!cli_parse_options(ctx, &argc, &argv, "regress"))
         return EXIT_USAGE;
+    if (context < 0 || context > 1000) {
+        fprintf(stderr, "apcsim regress: --context takes 0..1000 (see apcsim regress --help)\n");
+        return EXIT_USAGE;
+    }
     if (!golden_dir)
         golden_dir = g_strdup("tests/golden");
     GPtrArray *scenarios = g_ptr_array_new_with_free_func(g_free);
     if (argc < 2)
-        collect("scenarios", scenarios);
+        collect("scenarios", scenarios, true);
     for (int i = 1; i < argc; i++) {
+        guint before = scenarios->len;
         if (!g_file_test(argv[i], G_FILE_TEST_EXISTS)) {
             fprintf(stderr, "apcsim regress: %s: no such file or directory\n", argv[i]);
             g_ptr_array_free(scenarios, TRUE);
             return EXIT_USAGE;
         }
-        collect(argv[i], scenarios);
+        collect(argv[i], scenarios, true);
+        if (scenarios->len == before) {
+            /* a mistyped path must not pass as "0 failed" */
+            fprintf(stderr, "apcsim regress: %s: no scenario (*.lua) there\n", argv[i]);
+            g_ptr_array_free(scenarios, TRUE);
+            return EXIT_USAGE;
+        }
     }
     char *tmpdir = g_dir_make_tmp("apcsim-regress-XXXXXX", NULL);
     int pass = 0, fail = 0;
-    for (guint i = 0; i < scenarios->len; i++) {
+    bool interrupted = false;
+    for (guint i = 0; i < scenarios->len && !interrupted; i++) {
         const char *scn = scenarios->pdata[i];
         char *gpath = golden_path(golden_dir, scn);
         char *db = g_build_filename(tmpdir, "run.db", NULL);
@@ -160,12 +179,20 @@ int cmd_regress(int argc, char **argv)
         rq.messages = open_memstream(&msgs, &msglen);
         rq.row_lines = g_ptr_array_new_with_free_func(g_free);
         char *trace = NULL;
-        cli_simulate(&rq, &trace);
+        int code = cli_simulate(&rq, &trace);
         fclose(rq.messages);
         char *now = NULL;
         size_t nowlen = 0;
         bool ok = false;
-        if (!trace) {
+        /* how the run ended, when not with status 0: a golden may record a
+         * failing run on purpose (a bugcheck scenario), but it is said */
+        g_autofree char *ended = NULL;
+        if (code != 0 && code != EXIT_INTERRUPTED && msgs)
+            ended = g_strdup_printf(" (the run ended with status %d: %s)", code, cli_first_reason(msgs, code));
+        if (code == EXIT_INTERRUPTED) {
+            interrupted = true;
+            printf("interrupted at %s\n", scn);  /* not an outcome: not counted */
+        } else if (!trace) {
             printf("FAIL %s: the run left no trace\n%s", scn, msgs ? msgs : "");
         } else {
             FILE *f = open_memstream(&now, &nowlen);
@@ -177,7 +204,7 @@ int cmd_regress(int argc, char **argv)
             } else if (update) {
                 g_mkdir_with_parents(golden_dir, 0755);
                 if (g_file_set_contents(gpath, now, (gssize)nowlen, &err)) {
-                    printf("updated %s\n", gpath);
+                    printf("updated %s%s\n", gpath, ended ? ended : "");
                     ok = true;
                 } else {
                     printf("FAIL %s: %s\n", gpath, err->message);
@@ -222,16 +249,25 @@ int cmd_regress(int argc, char **argv)
                     } else {
                         /* keep the comparable lines of both sides */
                         GPtrArray *ga = g_ptr_array_new(), *na = g_ptr_array_new();
+                        /* (not the empty string after the last newline) */
                         for (char **l = gl; *l; l++)
-                            if (comparable(*l))
+                            if (**l && comparable(*l))
                                 g_ptr_array_add(ga, *l);
                         for (char **l = nl; *l; l++)
-                            if (comparable(*l))
+                            if (**l && comparable(*l))
                                 g_ptr_array_add(na, *l);
                         int at = cli_first_divergence(ga, na);
                         if (at < 0) {
                             ok = true;
-                            printf("ok   %s\n", scn);
+                            printf("ok   %s%s\n", scn, ended ? ended : "");
+                        } else if (at >= (int)na->len || at >= (int)ga->len) {
+                            bool now_short = at >= (int)na->len;
+                            printf("FAIL %s: %s %s%s\n", scn,
+                                   now_short ? "the run now ends where the golden goes on:" :
+                                               "the run now goes on past the end of the golden:",
+                                   gpath, ended ? ended : "");
+                            cli_show_context(stdout, "golden:", ga, at, context);
+                            cli_show_context(stdout, "now:   ", na, at, context);
                         } else {
                             const char *line = at < (int)na->len ? na->pdata[at] : ga->pdata[at];
                             long long seq = g_ascii_strtoll(line, NULL, 10);
@@ -255,7 +291,12 @@ int cmd_regress(int argc, char **argv)
                 }
             }
         }
-        if (ok) pass++; else fail++;
+        if (interrupted)
+            ;
+        else if (ok)
+            pass++;
+        else
+            fail++;
         if (trace)
             g_unlink(trace);
         g_free(trace);
@@ -266,9 +307,16 @@ int cmd_regress(int argc, char **argv)
         g_free(db);
         g_free(gpath);
     }
+    /* an interrupted run leaves run.db.partial */
+    g_autofree char *partial = g_build_filename(tmpdir, "run.db.partial", NULL);
+    g_unlink(partial);
     g_rmdir(tmpdir);
     g_free(tmpdir);
     g_ptr_array_free(scenarios, TRUE);
+    if (interrupted) {
+        printf("regress: interrupted after %d passed, %d failed\n", pass, fail);
+        return EXIT_INTERRUPTED;
+    }
     printf("regress: %d passed, %d failed\n", pass, fail);
     return fail ? 1 : 0;
 }

@@ -111,10 +111,7 @@ static bool parse_seed_range(const char *s, int64_t *lo, int64_t *hi)
     return true;
 }
 
-/* The first line of a run's messages that says something: a bugcheck's
- * message opens with the debugger's banner of asterisks, so its first line
- * of text is "NAME (code)". */
-static const char *first_reason(char *buf, int code)
+const char *cli_first_reason(char *buf, int code)
 {
     for (char *line = buf; line && *line;) {
         char *nl = strchr(line, '\n');
@@ -191,7 +188,7 @@ static int run_seed_sweep(RunRequest rq, int64_t lo, int64_t hi, char **args)
         }
         done++;
         if (code != 0) {
-            printf("seed %" PRId64 ": exit %d  %s\n", seed, code, first_reason(buf, code));
+            printf("seed %" PRId64 ": exit %d  %s\n", seed, code, cli_first_reason(buf, code));
             if (failed < SWEEP_LIST_MAX)
                 g_string_append_printf(bad, "%s%" PRId64, failed ? ", " : "", seed);
             if (!failed) {
