@@ -67,4 +67,16 @@ nlisted=$(sed -n 's/^seeds 1-1000000: .* did not: //p' "$tmp/out" | tr ',' '\n' 
 nbad=$(grep -c '^seed ' "$tmp/out")
 { [ "$nbad" -le 50 ] || grep -q " and $((nbad - 50)) more\$" "$tmp/out"; } && [ "$nlisted" -le 50 ]
 check "the tally lists at most 50 seeds, then 'and N more'" $?
+# --max-events N handles exactly N events, and the clock stays at the last one
+(cd "$tmp/cwd" && "$apcsim" run "$root/scenarios/quickstart.lua" --max-events 5 --db "$tmp/me.db" -q) >"$tmp/out" 2>&1
+last=$("$apcsim" dump "$tmp/me.db" --no-meta --kind RUN_END)
+end=$("$apcsim" dump "$tmp/me.db" | sed -n 's/^# end_time_ns = //p')
+prev=$("$apcsim" dump "$tmp/me.db" --no-meta | tail -2 | head -1 | cut -d' ' -f2)
+printf '%s\n' "$last" | grep -q "events=5 event limit reached" && [ "$end" = "$prev" ]
+check "--max-events 5: 5 events, the run ends at the time of the last row before RUN_END ($end = $prev)" $?
+# a sweep whose runs stop at --max-events gives no verdict for them
+(cd "$tmp/cwd" && "$apcsim" run "$root/scenarios/quickstart.lua" --seeds 3 --max-events 1) >"$tmp/out" 2>&1; rc=$?
+[ $rc = 0 ] && [ "$(grep -c 'stopped at --max-events 1 (no verdict)' "$tmp/out")" = 3 ] &&
+  grep -q "^seeds 1-3: 3 run, 0 ended with status 0, 0 did not\$" "$tmp/out" && grep -q "^3 stopped at --max-events" "$tmp/out"
+check "--seeds with --max-events: runs cut short are listed as such, not counted as passing" $?
 check_done run-seeds

@@ -33,6 +33,7 @@ typedef struct RunRequest {
     FILE *messages;                 /* where errors go (stderr if NULL) */
     GPtrArray *row_lines;           /* if non-NULL: [seq] = "file:line" of the scenario code that emitted the row */
     const char *chart;              /* draw a chart of the trace here after the run (--chart) */
+    bool *hit_event_cap;            /* if non-NULL: set when the run stopped at max_events */
     bool exiting;                   /* the process exits after this run: the Lua state and the
                                      * machine are not freed (a storm's teardown costs up to a
                                      * fifth of its run), except in sanitizer builds, whose leak

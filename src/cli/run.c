@@ -163,14 +163,15 @@ static char *rerun_command(char **args, int64_t seed)
 static int run_seed_sweep(RunRequest rq, int64_t lo, int64_t hi, char **args)
 {
     int first_code = 0;
-    int64_t failed = 0, first_seed = -1, n = hi - lo + 1, done = 0;
-    bool interrupted = false;
+    int64_t failed = 0, first_seed = -1, n = hi - lo + 1, done = 0, capped = 0;
+    bool interrupted = false, cap = false;
     GString *bad = g_string_new(NULL);
     bool tty = isatty(STDERR_FILENO);
     rq.no_trace = true;
     rq.quiet = true;
     rq.progress = false;
     rq.exiting = false;
+    rq.hit_event_cap = &cap;
     /* counted by k, not by seed: hi may be INT64_MAX */
     for (int64_t k = 0; k < n; k++) {
         int64_t seed = lo + k;
@@ -187,6 +188,11 @@ static int run_seed_sweep(RunRequest rq, int64_t lo, int64_t hi, char **args)
             break;
         }
         done++;
+        if (code == 0 && cap) {
+            /* cut short by --max-events: no verdict either way */
+            printf("seed %" PRId64 ": stopped at --max-events %" PRId64 " (no verdict)\n", seed, rq.max_events);
+            capped++;
+        }
         if (code != 0) {
             printf("seed %" PRId64 ": exit %d  %s\n", seed, code, cli_first_reason(buf, code));
             if (failed < SWEEP_LIST_MAX)
@@ -215,7 +221,9 @@ static int run_seed_sweep(RunRequest rq, int64_t lo, int64_t hi, char **args)
     if (interrupted)
         printf("interrupted after %" PRId64 " seed%s\n", done, done == 1 ? "" : "s");
     printf("seeds %" PRId64 "-%" PRId64 ": %" PRId64 " run, %" PRId64 " ended with status 0, %" PRId64 " did not%s%s\n",
-           lo, hi, done, done - failed, failed, failed ? ": " : "", bad->str);
+           lo, hi, done, done - failed - capped, failed, failed ? ": " : "", bad->str);
+    if (capped)
+        printf("%" PRId64 " stopped at --max-events before the end: raise it to see how they end\n", capped);
     if (failed) {
         g_autofree char *cmd = rerun_command(args, first_seed);
         printf("the trace of the first: %s\n", cmd);

@@ -323,6 +323,8 @@ int cli_simulate(const RunRequest *rq, char **trace_path)
         g_progress_last = g_get_monotonic_time();
     }
     KSTOP_REASON why = lua_runtime_run(rt);
+    if (rq->hit_event_cap)
+        *rq->hit_event_cap = why == StopMaxEvents;
     g_rt = NULL;
     if (g_progress_shown)
         fprintf(stderr, "\r%60s\r", "");

@@ -410,6 +410,12 @@ KSTOP_REASON ke_machine_run(KMACHINE *m)
             break;
         }
         assert(ev.t >= m->now && "the clock never goes backwards");
+        /* --max-events N: N events are handled; the next one is not, and
+         * the clock stays at the last one handled */
+        if (ev.kind != EV_TICK && m->cfg.max_events > 0 && m->events >= m->cfg.max_events) {
+            m->stop = StopMaxEvents;
+            break;
+        }
         if (ev.t > m->now) {
             m->now = ev.t;
             m->zero_steps = 0;
@@ -418,10 +424,6 @@ KSTOP_REASON ke_machine_run(KMACHINE *m)
             m->events++;
             if ((m->events & 0xFFFF) == 0 && m->progress)
                 m->progress(m->progress_ctx, m);
-            if (m->cfg.max_events > 0 && m->events > m->cfg.max_events) {
-                m->stop = StopMaxEvents;
-                break;
-            }
         }
         int64_t rows_before = m->rows;
         ki_handle_event(m, &ev);
