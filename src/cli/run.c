@@ -237,7 +237,7 @@ int cmd_run(int argc, char **argv)
     g_autofree char *db = NULL, *seed_s = NULL, *profile_s = NULL, *chart = NULL;
     g_autofree char *max_events_s = NULL, *lua_dir = NULL, *seeds_s = NULL;
     g_auto(GStrv) params = NULL;
-    gint64 budget = 0, mem_mib = 0;
+    gint64 budget = G_MININT64, mem_mib = G_MININT64;      /* not given: the defaults */
     gboolean no_trace = FALSE, quiet = FALSE, check_inv = FALSE;
     GOptionEntry entries[] = {
         { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Trace file (default results/<scenario>.db)", "FILE" },
@@ -253,7 +253,7 @@ int cmd_run(int argc, char **argv)
           "Stop after N engine events (default 10000000; 0 = no limit)", "N" },
         { "instruction-budget", 0, 0, G_OPTION_ARG_INT64, &budget,
           "Lua instructions one resume of scenario code may run (default 200000000)", "N" },
-        { "memory-limit", 0, 0, G_OPTION_ARG_INT64, &mem_mib, "Memory cap of the scenario's Lua state (default 512)",
+        { "memory-limit", 0, 0, G_OPTION_ARG_INT64, &mem_mib, "Memory cap of the scenario's Lua state, 1..1048576 (default 512)",
           "MiB" },
         { "chart", 0, 0, G_OPTION_ARG_FILENAME, &chart, "Draw the timeline chart (.png or .svg) after the run",
           "FILE" },
@@ -293,6 +293,30 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "apcsim run: --seeds runs untraced: it does not go with --seed, --db or --chart\n");
         return EXIT_USAGE;
     }
+    if (budget == G_MININT64)
+        budget = 0;
+    else if (budget < 1) {
+        fprintf(stderr, "apcsim run: --instruction-budget takes a positive number, got %" G_GINT64_FORMAT "\n", budget);
+        return EXIT_USAGE;
+    }
+    if (mem_mib == G_MININT64)
+        mem_mib = 0;
+    else if (mem_mib < 1 || mem_mib > 1048576) {
+        fprintf(stderr, "apcsim run: --memory-limit takes 1..1048576 MiB, got %" G_GINT64_FORMAT "\n", mem_mib);
+        return EXIT_USAGE;
+    }
+    if (chart && !g_str_has_suffix(chart, ".png") && !g_str_has_suffix(chart, ".svg")) {
+        /* checked before the run, not after it */
+        fprintf(stderr, "apcsim run: --chart %s: the chart is a .png or .svg file\n", chart);
+        return EXIT_USAGE;
+    }
+    if (chart) {
+        g_autofree char *dir = g_path_get_dirname(chart);
+        if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+            fprintf(stderr, "apcsim run: --chart %s: there is no directory %s\n", chart, dir);
+            return EXIT_USAGE;
+        }
+    }
     if (chart && no_trace) {
         fprintf(stderr, "apcsim run: --chart needs a trace (drop --no-trace)\n");
         return EXIT_USAGE;
@@ -320,16 +344,13 @@ int cmd_run(int argc, char **argv)
     }
     if (max_events_s) {
         char *end;
+        errno = 0;
         long long v = strtoll(max_events_s, &end, 10);
-        if (*end || v < 0) {
+        if (!g_ascii_isdigit(*max_events_s) || *end || errno || v < 0) {
             fprintf(stderr, "apcsim run: --max-events takes a non-negative integer\n");
             return EXIT_USAGE;
         }
         rq.max_events = v;
-    }
-    if (budget < 0 || mem_mib < 0) {
-        fprintf(stderr, "apcsim run: --instruction-budget and --memory-limit take positive numbers\n");
-        return EXIT_USAGE;
     }
     GHashTable *ptab;
     if (!cli_parse_params(params, &ptab, "run"))

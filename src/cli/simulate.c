@@ -374,6 +374,12 @@ int cli_simulate(const RunRequest *rq, char **trace_path)
                             "incomplete\n", m->cfg.max_events);
         break;
     }
+    {
+        /* after the reason the run ended: a --param nobody read is most likely a misspelt one */
+        g_auto(GStrv) unread = lua_runtime_unread_params(rt);
+        for (char **p = unread; *p; p++)
+            fprintf(msg, "apcsim: warning: --param %s: the scenario never read it with param() (misspelt?)\n", *p);
+    }
 
     char *final_path = NULL;
     if (ts) {

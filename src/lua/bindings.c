@@ -1433,6 +1433,8 @@ static int l_param(lua_State *L)
     LuaRuntime *rt = rt_get(L);
     const char *name = luaL_checkstring(L, 1);
     const char *v = rt->params ? g_hash_table_lookup(rt->params, name) : NULL;
+    if (v && !g_hash_table_contains(rt->params_read, name))
+        g_hash_table_add(rt->params_read, g_strdup(name));
     if (!v) {
         lua_settop(L, 2);
         return 1;

@@ -34,6 +34,7 @@ struct LuaRuntime {
     char *scenario_dir;
     char *lua_dir;
     GHashTable *params;
+    GHashTable *params_read;        /* names param() was asked for (a set), for the unread warning */
     LuaRuntimeOptions opt;
     size_t mem_used, mem_limit;
     /* Small-block pool of rt_alloc: free lists by 16-byte class (blocks of

@@ -1043,6 +1043,7 @@ LuaRuntime *lua_runtime_new(const LuaRuntimeOptions *opt, char **err)
     g_free(rt->lua_dir);
     rt->lua_dir = abs;
     rt->params = opt->params;
+    rt->params_read = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     rt->mem_limit = opt->memory_limit ? opt->memory_limit : APCSIM_DEFAULT_MEMORY_LIMIT;
     rt->instr_budget = opt->instruction_budget > 0 ? opt->instruction_budget : APCSIM_DEFAULT_INSTRUCTION_BUDGET;
     ke_config_default(&rt->cfg);
@@ -1163,5 +1164,28 @@ void lua_runtime_free(LuaRuntime *rt)
     g_free(rt->scenario);
     g_free(rt->lua_dir);
     g_free(rt->expected_bugcheck);
+    if (rt->params_read)
+        g_hash_table_destroy(rt->params_read);
     g_free(rt);
+}
+
+static gint cmp_str(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **lua_runtime_unread_params(LuaRuntime *rt)
+{
+    GPtrArray *out = g_ptr_array_new();
+    if (rt->params) {
+        GHashTableIter it;
+        gpointer k;
+        g_hash_table_iter_init(&it, rt->params);
+        while (g_hash_table_iter_next(&it, &k, NULL))
+            if (!g_hash_table_contains(rt->params_read, k))
+                g_ptr_array_add(out, g_strdup(k));
+    }
+    g_ptr_array_sort(out, cmp_str);       /* hash order is no order */
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
 }

@@ -39,6 +39,10 @@ typedef struct LuaRuntimeOptions {
 LuaRuntime *lua_runtime_new(const LuaRuntimeOptions *opt, char **err);
 void lua_runtime_free(LuaRuntime *rt);
 
+/* The --param names the scenario never read with param(), sorted
+ * (g_strfreev; empty when all were read). After the run; any caller. */
+char **lua_runtime_unread_params(LuaRuntime *rt);
+
 /* The machine the scenario built (created at the first object or at run). */
 KMACHINE *lua_runtime_machine(LuaRuntime *rt);
 
