@@ -294,9 +294,20 @@ bool trace_parse_time(const char *s, int64_t *ns)
     char *end;
     if (!s || !(g_ascii_isdigit(*s) || *s == '.'))
         return false;
+    /* a decimal number (digits, one '.', an exponent "e3"): strtod alone
+     * would also take hexadecimal ("0x10" = 16) */
+    const char *p = s;
+    while (g_ascii_isdigit(*p))
+        p++;
+    if (*p == '.')
+        for (p++; g_ascii_isdigit(*p); p++)
+            ;
+    if ((*p == 'e' || *p == 'E') && (g_ascii_isdigit(p[1]) || ((p[1] == '+' || p[1] == '-') && g_ascii_isdigit(p[2]))))
+        for (p += 2; g_ascii_isdigit(*p); p++)
+            ;
     errno = 0;
     double v = g_ascii_strtod(s, &end);
-    if (end == s || errno || !(v >= 0) || v > 9.2e18)
+    if (end != p || end == s || errno || !(v >= 0) || v > 9.2e18)
         return false;
     for (size_t i = 0; i < G_N_ELEMENTS(units); i++) {
         if (strcmp(end, units[i].unit) == 0 && v * units[i].scale <= 9.2e18) {

@@ -994,6 +994,8 @@ test_parse_time(void)
         { "0.0000005s", true, 500 }, { "", false, 0 }, { "ms", false, 0 }, { "-1ms", false, 0 },
         { "1 ms", false, 0 }, { "1min", false, 0 }, { " 1ms", false, 0 }, { "1e3us", true, 1000000 },
         { "nan", false, 0 }, { "1e300s", false, 0 }, { "500\xc2\xb5s", true, 500000 },
+        { "0x10", false, 0 }, { "0x10us", false, 0 }, { "inf", false, 0 }, { "1e", false, 0 },
+        { "2.5e-3s", true, 2500000 }, { ".5us", true, 500 },
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
