@@ -25,4 +25,11 @@ check "in-range --memory-limit and --instruction-budget run" $?
 [ $rc = 0 ] && grep -q "warning: --param T: the scenario never read it" "$tmp/out" &&
   ! grep -q "param apcs\|param threads" "$tmp/out"
 check "a --param the scenario never reads is warned about; the ones it reads are not" $?
+usage "--db with --no-trace is refused (--db was silently ignored)" "give one of them" --no-trace
+"$apcsim" run scenarios >"$tmp/out" 2>&1; rc=$?
+[ $rc = 3 ] && grep -q "scenarios: is a directory, not a scenario file" "$tmp/out"; check "a directory as the scenario is named as such" $?
+printf 'thread { name = "a\\27b", body = function() mark("x\\27[31mred\\7 ok") end }\n' > "$tmp/ctl.lua"
+"$apcsim" run "$tmp/ctl.lua" --no-trace >"$tmp/out" 2>&1
+grep -qF 'a\x1bb ' "$tmp/out" && grep -qF 'x\x1b[31mred\x07 ok' "$tmp/out" && ! grep -q "$(printf '\033')" "$tmp/out"
+check "control characters in thread names and marks reach the terminal escaped" $?
 check_done run-options

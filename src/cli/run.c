@@ -317,6 +317,10 @@ int cmd_run(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
+    if (db && no_trace) {
+        fprintf(stderr, "apcsim run: --db names the trace, and --no-trace writes none: give one of them\n");
+        return EXIT_USAGE;
+    }
     if (chart && no_trace) {
         fprintf(stderr, "apcsim run: --chart needs a trace (drop --no-trace)\n");
         return EXIT_USAGE;

@@ -99,11 +99,32 @@ static void print_apc_summary(KMACHINE *m, FILE *out)
     }
 }
 
+/* A label as the terminal may show it: control characters and bytes that
+ * are not UTF-8 as \xNN (a label is whatever the scenario gave mark()). */
+static char *printable(const char *s)
+{
+    GString *out = g_string_new(NULL);
+    for (const char *p = s; *p;) {
+        gunichar c = g_utf8_get_char_validated(p, -1);
+        if (c == (gunichar)-1 || c == (gunichar)-2 || c < 0x20 || c == 0x7f) {
+            g_string_append_printf(out, "\\x%02x", (unsigned char)*p);
+            p++;
+        } else {
+            const char *next = g_utf8_next_char(p);
+            g_string_append_len(out, p, next - p);
+            p = next;
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
 static void print_mark(KMACHINE *m, const KMARK_NOTE *n, FILE *out)
 {
     char *t = cli_fmt_time(n->t);
     DISPATCHER_HEADER *h = ke_object_by_id(m, n->thread);
-    fprintf(out, "%12s  cpu %-2d %-16s %s\n", t, n->cpu, h ? h->name : "?", n->label);
+    g_autofree char *label = printable(n->label);
+    g_autofree char *name = printable(h ? h->name : "?");
+    fprintf(out, "%12s  cpu %-2d %-16s %s\n", t, n->cpu, name, label);
     g_free(t);
 }
 
@@ -145,8 +166,10 @@ static void print_thread_row(const KTHREAD *t, FILE *out)
     } else if (t->state == Initialized) {
         snprintf(detail, sizeof detail, "never started");
     }
-    fprintf(out, "%-16s %-12s %-11s %4d %12s %6" PRId64 " %8" PRId64 "  %s\n", t->header.name, t->process->name,
-            nt_state_name(t->state), t->priority, cpu, t->waits, t->switches, detail);
+    g_autofree char *name = printable(t->header.name), *process = printable(t->process->name);
+    g_autofree char *shown = printable(detail);
+    fprintf(out, "%-16s %-12s %-11s %4d %12s %6" PRId64 " %8" PRId64 "  %s\n", name, process,
+            nt_state_name(t->state), t->priority, cpu, t->waits, t->switches, shown);
     g_free(cpu);
 }
 

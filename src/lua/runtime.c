@@ -1078,7 +1078,10 @@ LuaRuntime *lua_runtime_new(const LuaRuntimeOptions *opt, char **err)
     lua_sethook(L, rt_hook, LUA_MASKCOUNT, HOOK_EVERY);
 
     if (!g_file_test(opt->scenario, G_FILE_TEST_IS_REGULAR)) {
-        *err = g_strdup_printf("%s: no such scenario file", opt->scenario);
+        *err = g_strdup_printf("%s: %s", opt->scenario,
+                               g_file_test(opt->scenario, G_FILE_TEST_IS_DIR) ? "is a directory, not a scenario file"
+                               : g_file_test(opt->scenario, G_FILE_TEST_EXISTS) ? "is not a regular file"
+                                                                                : "no such scenario file");
         lua_runtime_free(rt);
         return NULL;
     }
