@@ -25,7 +25,9 @@ check "in-range --memory-limit and --instruction-budget run" $?
 [ $rc = 0 ] && grep -q "warning: --param T: the scenario never read it" "$tmp/out" &&
   ! grep -q "param apcs\|param threads" "$tmp/out"
 check "a --param the scenario never reads is warned about; the ones it reads are not" $?
-usage "--db with --no-trace is refused (--db was silently ignored)" "give one of them" --no-trace
+"$apcsim" run "$q" --db "$tmp/u.db" --no-trace -q >"$tmp/out" 2>&1; rc=$?
+[ $rc = 0 ] && grep -q "warning: --no-trace writes no trace: --db .* is ignored" "$tmp/out" && [ ! -e "$tmp/u.db" ]
+check "--db with --no-trace: said to be ignored (it was silently)" $?
 "$apcsim" run scenarios >"$tmp/out" 2>&1; rc=$?
 [ $rc = 3 ] && grep -q "scenarios: is a directory, not a scenario file" "$tmp/out"; check "a directory as the scenario is named as such" $?
 printf 'thread { name = "a\\27b", body = function() mark("x\\27[31mred\\7 ok") end }\n' > "$tmp/ctl.lua"

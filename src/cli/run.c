@@ -317,10 +317,8 @@ int cmd_run(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (db && no_trace) {
-        fprintf(stderr, "apcsim run: --db names the trace, and --no-trace writes none: give one of them\n");
-        return EXIT_USAGE;
-    }
+    if (db && no_trace)     /* a harness may add --db to every run: a warning, not an error */
+        fprintf(stderr, "apcsim run: warning: --no-trace writes no trace: --db %s is ignored\n", db);
     if (chart && no_trace) {
         fprintf(stderr, "apcsim run: --chart needs a trace (drop --no-trace)\n");
         return EXIT_USAGE;
