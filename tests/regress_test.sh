@@ -73,4 +73,13 @@ wait $pid; rc=$?
 [ $rc = 130 ] && grep -q "^interrupted at .*long.lua" "$tmp/out" && ! grep -q quickstart "$tmp/out" &&
   [ -z "$(ls -A "$tmp/t")" ]
 check "Ctrl-C stops regress: exit 130, the rest not run, no scratch directory left" $?
+# the '-- args:' header is read as run reads it, or the scenario fails with the reason
+printf -- '-- args: --profile win11\nthread { name = "a", body = function() end }\n' > "$tmp/sc/badprof.lua"
+printf -- '-- args: --param=name=x --profile=win10\nlocal n = param("name", "d")\nthread { name = n, body = function() end }\n' > "$tmp/sc/eq.lua"
+printf -- "-- args: --param 'a=b\nthread { name = \"a\", body = function() end }\n" > "$tmp/sc/quote.lua"
+"$apcsim" regress --golden-dir "$tmp/g3" --update "$tmp/sc/badprof.lua" "$tmp/sc/eq.lua" "$tmp/sc/quote.lua" >"$tmp/out" 2>&1; rc=$?
+[ $rc = 1 ] && grep -q "badprof.lua: its '-- args:' line names an unknown profile 'win11'" "$tmp/out" &&
+  grep -q "quote.lua: its '-- args:' line does not parse" "$tmp/out" &&
+  grep -q "^# profile = win10\$" "$tmp/g3/"*eq.txt && grep -q " x THREAD_CREATE x " "$tmp/g3/"*eq.txt
+check "-- args: --opt=value forms apply; an unknown profile or unbalanced quote fails with the reason" $?
 check_done regress-test

@@ -84,31 +84,50 @@ static bool comparable(const char *line)
     return !g_str_has_prefix(line, "# apcsim_version = ");
 }
 
-/* Build the RunRequest options a scenario's "-- args:" header asks for. */
-static bool apply_args(RunRequest *rq, char **args, GHashTable *params)
+/* Build the RunRequest options a scenario's "-- args:" header asks for,
+ * as `apcsim run` reads them ("--opt V" or "--opt=V"). Returns NULL, or
+ * what is wrong with the line (g_free): the golden must record the run
+ * tests/run_scenarios.sh makes, or say why it cannot. */
+static char *apply_args(RunRequest *rq, char **args, GHashTable *params)
 {
-    for (char **a = args; *a; a++) {
-        const char *v = a[1];
-        if (strcmp(*a, "--profile") == 0 && v) {
-            rq->profile = ke_profile_from_name(v);
-            a++;
-        } else if (strcmp(*a, "--seed") == 0 && v) {
-            rq->seed = g_ascii_strtoll(v, NULL, 10);
-            a++;
-        } else if (strcmp(*a, "--param") == 0 && v) {
-            const char *eq = strchr(v, '=');
-            if (eq)
-                g_hash_table_replace(params, g_strndup(v, eq - v), g_strdup(eq + 1));
-            a++;
-        } else if (strcmp(*a, "--instruction-budget") == 0 && v) {
-            rq->instruction_budget = g_ascii_strtoll(v, NULL, 10);
-            a++;
-        } else if (strcmp(*a, "--max-events") == 0 && v) {
-            rq->max_events = g_ascii_strtoll(v, NULL, 10);
-            a++;
+    for (char **a = args; a && *a; a++) {
+        g_autofree char *opt = g_strdup(*a);
+        char *eq = g_str_has_prefix(opt, "--") ? strchr(opt, '=') : NULL;
+        const char *v = eq ? eq + 1 : a[1];
+        if (eq)
+            *eq = 0;
+        if (strcmp(opt, "--bad-args-line") == 0)
+            return g_strdup_printf("its '-- args:' line does not parse: %s", v ? v : "?");
+        if (strcmp(opt, "--check-invariants") == 0 || strcmp(opt, "-q") == 0 || strcmp(opt, "--quiet") == 0) {
+            rq->check_invariants |= strcmp(opt, "--check-invariants") == 0;
+            continue;
         }
+        if (!v)
+            return g_strdup_printf("its '-- args:' line gives %s no value", opt);
+        if (strcmp(opt, "--profile") == 0) {
+            rq->profile = ke_profile_from_name(v);
+            if (rq->profile < 0)
+                return g_strdup_printf("its '-- args:' line names an unknown profile '%s'", v);
+        } else if (strcmp(opt, "--seed") == 0) {
+            rq->seed = g_ascii_strtoll(v, NULL, 10);
+        } else if (strcmp(opt, "--param") == 0) {
+            const char *peq = strchr(v, '=');
+            if (!peq || peq == v)
+                return g_strdup_printf("its '-- args:' line has --param '%s', not NAME=VALUE", v);
+            g_hash_table_replace(params, g_strndup(v, peq - v), g_strdup(peq + 1));
+        } else if (strcmp(opt, "--instruction-budget") == 0) {
+            rq->instruction_budget = g_ascii_strtoll(v, NULL, 10);
+        } else if (strcmp(opt, "--memory-limit") == 0) {
+            rq->memory_limit_mib = g_ascii_strtoll(v, NULL, 10);
+        } else if (strcmp(opt, "--max-events") == 0) {
+            rq->max_events = g_ascii_strtoll(v, NULL, 10);
+        } else {
+            return g_strdup_printf("its '-- args:' line has %s, which regress does not apply", opt);
+        }
+        if (!eq)
+            a++;
     }
-    return rq->profile != -2;
+    return NULL;
 }
 
 int cmd_regress(int argc, char **argv)
@@ -170,10 +189,18 @@ int cmd_regress(int argc, char **argv)
         char **args = cli_scenario_args(scn);
         RunRequest rq = { .scenario = scn, .db = db, .seed = -1, .profile = -1, .max_events = -1, .quiet = true,
                           .params = params };
-        apply_args(&rq, args, params);
+        g_autofree char *bad_args = apply_args(&rq, args, params);
         if (seed >= 0)
             rq.seed = seed;
         g_strfreev(args);
+        if (bad_args) {
+            printf("FAIL %s: %s\n", scn, bad_args);
+            fail++;
+            g_hash_table_unref(params);
+            g_free(db);
+            g_free(gpath);
+            continue;
+        }
         char *msgs = NULL;
         size_t msglen = 0;
         rq.messages = open_memstream(&msgs, &msglen);

@@ -73,8 +73,18 @@ char **cli_scenario_args(const char *scenario)
         if (g_str_has_prefix(*l, "-- args:")) {
             /* the first "-- args:" line is the scenario's main run */
             gint argc;
-            if (!g_shell_parse_argv(*l + 8, &argc, &args, NULL))
-                args = NULL;    /* empty: no arguments */
+            GError *e = NULL;
+            if (!g_shell_parse_argv(*l + 8, &argc, &args, &e)) {
+                args = NULL;
+                /* an empty line is no arguments; anything else that does not
+                 * parse (unbalanced quotes) must not silently become none */
+                if (!g_error_matches(e, G_SHELL_ERROR, G_SHELL_ERROR_EMPTY_STRING)) {
+                    args = g_new0(char *, 3);
+                    args[0] = g_strdup("--bad-args-line");
+                    args[1] = g_strdup(e->message);
+                }
+                g_clear_error(&e);
+            }
             break;
         }
     g_strfreev(lines);
