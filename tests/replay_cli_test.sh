@@ -28,4 +28,10 @@ LC_ALL=C "$apcsim" dump "$tmp/uni.db" --no-meta --thread wörker >"$tmp/out" 2>&
 LC_ALL=C "$apcsim" replay "$tmp/uni.db" --thread wörker --at 5µs >"$tmp/out" 2>&1; rc=$?
 [ $rc = 0 ] && grep -q "^THREAD wörker " "$tmp/out" && grep -q "(--at 5.000 us)" "$tmp/out"
 check "replay --thread wörker --at 5µs" $?
+"$apcsim" replay "$db" --at 600us --cpu 0 --thread worker >"$tmp/out" 2>&1; rc=$?
+[ $rc = 0 ] && grep -q "^0: kd> !pcr 0" "$tmp/out" && grep -q "^0: kd> !thread worker" "$tmp/out" &&
+  grep -q "^0: kd> !apc thread worker" "$tmp/out"
+check "--cpu with --thread keeps the thread's !apc section" $?
+"$apcsim" replay "$db" --stats >"$tmp/out" 2>&1
+! grep -q "replay --index FILE adds them" "$tmp/out"; check "--stats does not suggest --index for a trace too short for checkpoints" $?
 check_done replay-cli

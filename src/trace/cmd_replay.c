@@ -113,7 +113,8 @@ print_notes(Replay *r, bool stats, GString *out)
             g_string_append_printf(out, "rebuilt from row %" PRId64 " with %" PRId64 " rows (%" PRId64
                                    " checkpoints in the file%s)\n", info.from_seq, info.rows_applied,
                                    info.checkpoints,
-                                   info.checkpoints ? "" : "; apcsim replay --index FILE adds them");
+                                   info.checkpoints || info.rows_applied < REPLAY_CHECKPOINT_MIN_ROWS
+                                       ? "" : "; apcsim replay --index FILE adds them");
     }
 }
 
@@ -361,19 +362,18 @@ cmd_replay(int argc, char **argv)
         g_string_append_printf(out, "\n%d: kd> !thread %s\n", cpu >= 0 ? cpu : 0, n ? n : "?");
         replay_print_thread(r, id, out);
     }
-    /* !apc and the objects: for a whole-machine view, or one thread's APCs */
-    if (cpu < 0) {
-        if (thread_s) {
-            for (guint i = 0; i < threads->len; i++) {
-                g_string_append_printf(out, "\n0: kd> !apc thread %s\n", thread_s);
-                replay_print_apcs(r, g_array_index(threads, int32_t, i), out);
-            }
-        } else {
-            g_string_append(out, "\n0: kd> !apc\n");
-            replay_print_apcs(r, -1, out);
-            g_string_append(out, "\n0: kd> !object (dispatcher objects)\n");
-            replay_print_objects(r, out);
+    /* !apc and the objects: one thread's APCs (with --cpu too), or for a
+     * whole-machine view */
+    if (thread_s) {
+        for (guint i = 0; i < threads->len; i++) {
+            g_string_append_printf(out, "\n%d: kd> !apc thread %s\n", cpu >= 0 ? cpu : 0, thread_s);
+            replay_print_apcs(r, g_array_index(threads, int32_t, i), out);
         }
+    } else if (cpu < 0) {
+        g_string_append(out, "\n0: kd> !apc\n");
+        replay_print_apcs(r, -1, out);
+        g_string_append(out, "\n0: kd> !object (dispatcher objects)\n");
+        replay_print_objects(r, out);
     }
     fputs(out->str, stdout);
 
