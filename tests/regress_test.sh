@@ -82,4 +82,11 @@ printf -- "-- args: --param 'a=b\nthread { name = \"a\", body = function() end }
   grep -q "quote.lua: its '-- args:' line does not parse" "$tmp/out" &&
   grep -q "^# profile = win10\$" "$tmp/g3/"*eq.txt && grep -q " x THREAD_CREATE x " "$tmp/g3/"*eq.txt
 check "-- args: --opt=value forms apply; an unknown profile or unbalanced quote fails with the reason" $?
+mkdir -p "$tmp/coll/x_y" "$tmp/coll/x"
+cp scenarios/quickstart.lua "$tmp/coll/x_y/z.lua"; cp scenarios/quickstart.lua "$tmp/coll/x/y_z.lua"
+"$apcsim" regress --golden-dir "$tmp/gc" --update "$tmp/coll" >"$tmp/out" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "would share the golden" "$tmp/out" && [ ! -e "$tmp/gc" ]
+check "two scenarios whose goldens would collide (x_y/z, x/y_z): usage error, nothing written" $?
+"$apcsim" regress --update --seed 5 scenarios/quickstart.lua >"$tmp/out" 2>&1; rc=$?
+[ $rc = 2 ] && git diff --quiet tests/golden; check "--update with --seed is refused (a golden records the scenario's own run)" $?
 check_done regress-test

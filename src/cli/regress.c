@@ -178,6 +178,28 @@ int cmd_regress(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
+    if (update && seed >= 0) {
+        fprintf(stderr, "apcsim regress: a golden records the scenario's own run: --update does not go with "
+                        "--seed (see apcsim regress --help)\n");
+        g_ptr_array_free(scenarios, TRUE);
+        return EXIT_USAGE;
+    }
+    /* golden names flatten '/' to '_': two scenarios must not share one */
+    GHashTable *owner = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; i < scenarios->len; i++) {
+        char *gp = golden_path(golden_dir, scenarios->pdata[i]);
+        const char *other = g_hash_table_lookup(owner, gp);
+        if (other && strcmp(other, scenarios->pdata[i]) != 0) {
+            fprintf(stderr, "apcsim regress: %s and %s would share the golden %s: rename one\n", other,
+                    (const char *)scenarios->pdata[i], gp);
+            g_free(gp);
+            g_hash_table_destroy(owner);
+            g_ptr_array_free(scenarios, TRUE);
+            return EXIT_USAGE;
+        }
+        g_hash_table_replace(owner, gp, scenarios->pdata[i]);
+    }
+    g_hash_table_destroy(owner);
     char *tmpdir = g_dir_make_tmp("apcsim-regress-XXXXXX", NULL);
     int pass = 0, fail = 0;
     bool interrupted = false;
