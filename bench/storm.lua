@@ -142,7 +142,7 @@ local function storm_dpc(cpu)
         if inserted >= N then return end
       end
     end
-    at(PERIOD, dpc, { cpu = cpu })
+    at(now() + PERIOD, dpc, { cpu = cpu })
   end
   return dpc
 end

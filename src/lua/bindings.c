@@ -1280,15 +1280,24 @@ static int rt_schedule(lua_State *L, bool periodic)
     if (t < 0 || (periodic && t <= 0))
         return rt_error(L, "%s(%lld): time must be %s", fn, (long long)t, periodic ? "> 0" : ">= 0");
     luaL_checktype(L, 2, LUA_TFUNCTION);
+    /* at(t): t is a simulated time (SCENARIO_API: "at simulated time t"),
+     * not a delay from now; every(period): the first run one period from now
+     * unless {start} says when */
+    if (!periodic && t < m->now)
+        return rt_error(L, "at(%lld): that time has passed (now is %lld ns): at() takes a simulated time; "
+                           "for a delay from now use at(now() + d, ...)", (long long)t, (long long)m->now);
     int64_t cpu = 0, count = -1, start = periodic ? m->now + t : t;
     if (!lua_isnoneornil(L, 3)) {
         luaL_checktype(L, 3, LUA_TTABLE);
-        static const char *const allowed[] = { "cpu", "count", "start", NULL };
-        int b = rt_read_fields(L, 3, fn, allowed);
+        static const char *const allowed_every[] = { "cpu", "count", "start", NULL };
+        static const char *const allowed_at[] = { "cpu", NULL };
+        int b = rt_read_fields(L, 3, fn, periodic ? allowed_every : allowed_at);
         cpu = rt_value_int(L, b, "cpu", 0);
-        count = rt_value_int(L, b + 1, "count", -1);
-        if (periodic && !lua_isnil(L, b + 2))
-            start = rt_checktime(L, b + 2, "start");
+        if (periodic) {
+            count = rt_value_int(L, b + 1, "count", -1);
+            if (!lua_isnil(L, b + 2))
+                start = rt_checktime(L, b + 2, "start");
+        }
     }
     if (cpu < 0 || cpu >= m->ncpus)
         return rt_error(L, "%s: no CPU %lld on this machine (%d CPUs)", fn, (long long)cpu, m->ncpus);
@@ -1302,7 +1311,7 @@ static int rt_schedule(lua_State *L, bool periodic)
     if (periodic)
         ke_schedule_dpc(m, start, (int)cpu, code, t, count, name);
     else
-        ke_schedule_dpc(m, m->now + t, (int)cpu, code, 0, 1, name);
+        ke_schedule_dpc(m, t, (int)cpu, code, 0, 1, name);
     return 0;
 }
 static int l_at(lua_State *L) { return rt_schedule(L, false); }

@@ -47,7 +47,7 @@ end }
 
 thread { name = "T2", system = true, affinity = 1, body = function()
   compute(us(20))
-  at(us(30), function()                                -- due at 50 us, after T1's compute end
+  at(now() + us(30), function()                        -- due at 50 us, after T1's compute end
     local s = state(T1)
     expect(s.irql == 12 and s.process == "P2", "T1 is in the window: SYNCH_LEVEL, still attached: irql "
            .. s.irql .. " " .. s.process)

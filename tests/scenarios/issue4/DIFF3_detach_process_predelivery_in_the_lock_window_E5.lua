@@ -49,7 +49,7 @@ end }
 
 thread { name = "T2", system = true, affinity = 1, body = function()
   compute(us(20))
-  at(us(30), function()
+  at(now() + us(30), function()
     expect(state(T1).irql == 12, "T1 is in the detach's window (SYNCH_LEVEL)")
     local N1 = KeInitializeApc { thread = T1, name = "N1", environment = "AttachedApcEnvironment",
       kernel_routine = function() rec("KR_N1@" .. at_irql() .. "/" .. state(T1).process) end,
