@@ -320,17 +320,21 @@ int cli_simulate(const RunRequest *rq, char **trace_path)
     sigaction(SIGTERM, &sa, NULL);
 
     char *setup_err = NULL;
+    bool expect_failed = false;
+    opt.setup_expect_failed = &expect_failed;
     LuaRuntime *rt = lua_runtime_new(&opt, &setup_err);
     if (!rt) {
         bool interrupted = lua_runtime_interrupted;
         if (interrupted)
             fprintf(out_err, "apcsim: interrupted while the scenario was being set up; no trace written\n");
+        else if (expect_failed)     /* expect() at the top level: exit 1, as anywhere else */
+            fprintf(out_err, "apcsim: expectation failed: %s\n", setup_err);
         else
             fprintf(out_err, "apcsim: scenario error: %s\n", setup_err);
         g_free(setup_err);
         discard_trace(ts);          /* nothing ran: leave no file behind */
         g_free(db_path);
-        return interrupted ? EXIT_INTERRUPTED : EXIT_SCENARIO;
+        return interrupted ? EXIT_INTERRUPTED : expect_failed ? EXIT_EXPECT : EXIT_SCENARIO;
     }
     g_rt = rt;
     KMACHINE *m = lua_runtime_machine(rt);

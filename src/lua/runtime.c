@@ -1016,6 +1016,8 @@ static bool rt_dofile(LuaRuntime *rt, const char *path, char **err)
                                    rt->mem_limit >> 20);
         } else if (rt->m && ke_stopping(rt->m) && rt->m->stop_message) {
             *err = g_strdup(rt->m->stop_message);
+            if (rt->m->stop == StopExpectFailed && rt->opt.setup_expect_failed)
+                *rt->opt.setup_expect_failed = true;
         } else {
             const char *msg = lua_type(co, -1) == LUA_TSTRING ? lua_tostring(co, -1) : NULL;
             char *m1 = msg ? (strncmp(msg, where, strcspn(where, ":")) == 0 ? g_strdup(msg)

@@ -28,6 +28,8 @@ typedef struct LuaRuntimeOptions {
     int64_t instruction_budget;     /* per resume of one coroutine; 0 = default */
     size_t memory_limit;            /* bytes; 0 = default */
     KTRACE_SINK sink;               /* where the trace goes (may have NULL emit) */
+    bool *setup_expect_failed;      /* if non-NULL: set when lua_runtime_new fails because an
+                                       expect() at the top level failed (not a scenario error) */
 } LuaRuntimeOptions;
 
 #define APCSIM_DEFAULT_INSTRUCTION_BUDGET 200000000LL   /* ~1 s of CPU */
