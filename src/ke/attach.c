@@ -144,6 +144,14 @@ void KeUnstackDetachProcess(KMACHINE *m, KAPC_STATE_BUF *buf)
         t->stack_attach_depth--;
         return;
     }
+    /* WRK: an unstack with ApcStateIndex 0 - the thread was detached under
+     * the buffer, by KeDetachProcess - is INVALID_PROCESS_DETACH_ATTEMPT
+     * (E5, E6: there is no attached state left to restore it from) */
+    if (t->apc_state_index == 0) {
+        KeBugCheckEx(m, BUGCODE_INVALID_PROCESS_DETACH_ATTEMPT, t->apc_state.kernel_apc_in_progress,
+                     t->apc_state.list[KernelMode].length, t->apc_state.list[UserMode].length, 0);
+        return;
+    }
     KFRAME *f = ke_push_frame(m, t, FRAME_DETACH);
     f->ptr = buf;
     f->flag = 1;
