@@ -189,7 +189,10 @@ KSTEP ki_run_thread_start(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         return STEP_CONTINUE;
     case TS_BODY_DONE:
         /* The body returned: ExitThread(code) - a self-termination (T1),
-         * entered as a system call from user mode. */
+         * entered as a system call from user mode. Like T1 it sets the
+         * Terminated flag, so a termination request that comes while the
+         * thread exits gets STATUS_SUCCESS and no exit APC (T2). */
+        t->terminating = true;
         t->exit_status = (NTSTATUS)t->frame_result;
         ke_pop_frame(m, t, 0);
         if (t->mode == UserMode) {
