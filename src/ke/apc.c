@@ -518,7 +518,11 @@ KSTEP ki_run_deliver_apc(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
             f->pc = DA_END;         /* one user routine per exit is prepared already (D5) */
             return STEP_CONTINUE;
         }
-        if (mode == UserMode && t->special_user_apc_pending) {
+        /* T4/T7: the exit APC, re-queued at the head with UAP set (T3), goes
+         * first even on win10: nothing runs in user mode after it */
+        bool exit_first = mode == UserMode && !g_queue_is_empty(ul) && t->apc_state.user_apc_pending &&
+                          ((KAPC *)ul->head->data)->internal == ApcExit;
+        if (mode == UserMode && t->special_user_apc_pending && !exit_first) {
             /* SU2: the first special user APC anywhere in the list, UAP or not */
             for (GList *l = ul->head; l && !apc; l = l->next)
                 if (((KAPC *)l->data)->special_user)
