@@ -166,7 +166,10 @@ end
 --- IoCompleteRequest(irp, boost).
 function NtReadFileEx(irp_or_nil, completion)
   return service("NtReadFile", function()
-    if irp_or_nil ~= nil then return irp_or_nil end
+    if irp_or_nil ~= nil then
+      __IrpSetCompletion(irp_or_nil, completion)   -- an IRP, and its completion routine
+      return irp_or_nil
+    end
     return irp { thread = current_thread(), completion = completion }
   end)
 end

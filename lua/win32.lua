@@ -113,6 +113,8 @@ function ResumeThread(t)
 end
 
 function TerminateThread(t, code)
+  -- kernel32 refuses a NULL handle (NtTerminateThread(NULL) would end the caller)
+  if t == nil then __error("TerminateThread: argument #1: expected a thread, got nil") end
   return NtTerminateThread(t, code or 0) == "STATUS_SUCCESS"
 end
 

@@ -1142,6 +1142,36 @@ static int l_irp(lua_State *L)
     return 1;
 }
 
+/* __IrpSetCompletion(irp, fn): ReadFileEx on an existing irp{} (lua/nt.lua).
+ * Checks that irp is an IRP; fn (may be nil) becomes its completion routine
+ * if it has none; giving another routine than the one it has is an error. */
+static int l_IrpSetCompletion(lua_State *L)
+{
+    KIRP *irp = rt_irp_of(L, 1);
+    if (lua_isnoneornil(L, 2))
+        return 0;
+    if (!lua_isfunction(L, 2))
+        return rt_error(L, "ReadFileEx: argument #2: the completion routine must be a function, got %s",
+                        rt_type_name(L, 2));
+    int32_t id = irp->apc->runner_rec;
+    rt_apc_record(L, id);
+    int chunk = lua_gettop(L);
+    if (irp->has_completion) {
+        rt_apc_get(L, chunk, id, RT_APC_NR);
+        bool same = lua_rawequal(L, -1, 2);
+        lua_pop(L, 2);
+        if (!same)
+            return rt_error(L, "ReadFileEx: %s already has a completion routine (irp{completion = ...}); "
+                               "give the same one or nil", irp->name);
+        return 0;
+    }
+    lua_pushvalue(L, 2);
+    rt_apc_set(L, chunk, id, RT_APC_NR);
+    lua_pop(L, 1);
+    irp->has_completion = true;
+    return 0;
+}
+
 static int l_IoCompleteRequest(lua_State *L)
 {
     rt_require_kernel(L, "IoCompleteRequest");
@@ -1558,7 +1588,7 @@ void rt_register_bindings(LuaRuntime *rt)
         { "PsTerminateThread", l_PsTerminateThread }, { "KeAttachProcess", l_KeAttachProcess },
         { "KeDetachProcess", l_KeDetachProcess }, { "KeStackAttachProcess", l_KeStackAttachProcess },
         { "KeUnstackDetachProcess", l_KeUnstackDetachProcess }, { "current_profile", l_profile },
-        { "__error", l_error },
+        { "__error", l_error }, { "__IrpSetCompletion", l_IrpSetCompletion },
         { "at", l_at }, { "every", l_every }, { "mark", l_mark }, { "expect", l_expect },
         { "expect_bugcheck", l_expect_bugcheck }, { "state", l_state }, { "param", l_param }, { "now", l_now },
         { "current_thread", l_current_thread }, { "current_cpu", l_current_cpu },
