@@ -30,26 +30,34 @@ local function service(name, fn)
   return fn("KernelMode")
 end
 
-local function wait_opts(prev, alertable, timeout)
-  return { mode = prev, alertable = alertable and true or false, timeout = timeout,
+-- A BOOLEAN argument: true, false or nil (= false); "no" is a mistake, not TRUE.
+local function flag(v, fn)
+  if v ~= nil and type(v) ~= "boolean" then
+    __error(fn .. ": alertable must be true, false or nil, got " .. type(v))
+  end
+  return v == true
+end
+
+local function wait_opts(prev, alertable, timeout, fn)
+  return { mode = prev, alertable = flag(alertable, fn), timeout = timeout,
            reason = prev == "UserMode" and "UserRequest" or "Executive" }
 end
 
 function NtWaitForSingleObject(obj, alertable, timeout)
   return service("NtWaitForSingleObject", function(prev)
-    return KeWaitForSingleObject(obj, wait_opts(prev, alertable, timeout))
+    return KeWaitForSingleObject(obj, wait_opts(prev, alertable, timeout, "NtWaitForSingleObject"))
   end)
 end
 
 function NtWaitForMultipleObjects(objs, wait_type, alertable, timeout)
   return service("NtWaitForMultipleObjects", function(prev)
-    return KeWaitForMultipleObjects(objs, wait_type, wait_opts(prev, alertable, timeout))
+    return KeWaitForMultipleObjects(objs, wait_type, wait_opts(prev, alertable, timeout, "NtWaitForMultipleObjects"))
   end)
 end
 
 function NtDelayExecution(alertable, interval)
   return service("NtDelayExecution", function(prev)
-    return KeDelayExecutionThread(prev, alertable and true or false, interval)
+    return KeDelayExecutionThread(prev, flag(alertable, "NtDelayExecution"), interval)
   end)
 end
 
@@ -118,11 +126,17 @@ end
 
 -- Fast mutexes: a synchronization event, held at APC_LEVEL (R3, R9).
 local fast_mutex_irql = {}
+local fast_mutexes = {}       -- the handles fast_mutex() made
 function fast_mutex(o)
-  return event { name = (o and o.name) or "fast_mutex", type = "synchronization", signaled = true }
+  local fm = event { name = (o and o.name) or "fast_mutex", type = "synchronization", signaled = true }
+  fast_mutexes[fm] = true
+  return fm
 end
 
 function KeAcquireFastMutex(fm)
+  if not fast_mutexes[fm] then
+    __error("KeAcquireFastMutex: argument #1: expected a fast mutex (made by fast_mutex{}), got " .. tostring(fm))
+  end
   local old = KeRaiseIrql(APC_LEVEL)
   KeWaitForSingleObject(fm, { reason = "WrFastMutex" })
   fast_mutex_irql[fm] = old

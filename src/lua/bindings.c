@@ -791,12 +791,21 @@ static int l_KeWaitForMultipleObjects(lua_State *L)
     return rt_do_wait(L, &a);
 }
 
+/* A BOOLEAN argument: true, false or nil (= false); anything else is a
+ * mistake in the scenario ("no" would be true for lua_toboolean). */
+static bool rt_check_flag(lua_State *L, int idx, const char *fn, const char *what)
+{
+    if (!lua_isnoneornil(L, idx) && !lua_isboolean(L, idx))
+        rt_error(L, "%s: argument #%d (%s): expected true, false or nil, got %s", fn, idx, what, rt_type_name(L, idx));
+    return lua_toboolean(L, idx);
+}
+
 static int l_KeDelayExecutionThread(lua_State *L)
 {
     rt_require_kernel(L, "KeDelayExecutionThread");
     KWAIT_ARGS a = { .objects = NULL, .count = 0, .wait_type = WaitDelay, .reason = DelayExecution };
     a.mode = rt_check_mode(L, 1, KernelMode);
-    a.alertable = lua_toboolean(L, 2);
+    a.alertable = rt_check_flag(L, 2, "KeDelayExecutionThread", "alertable");
     a.timeout = rt_opttime(L, 3, -1, "interval");
     if (!lua_isnoneornil(L, 3) && a.timeout < 0)
         return rt_error(L, "KeDelayExecutionThread: interval must be >= 0 or nil");
@@ -816,7 +825,7 @@ static int l_KeSetEvent(lua_State *L)
     rt_require_kernel(L, "KeSetEvent");
     KEVENT *e = rt_event_of(L, 1);
     int inc = (int)luaL_optinteger(L, 2, 0);
-    bool wait = lua_toboolean(L, 3);
+    bool wait = rt_check_flag(L, 3, "KeSetEvent", "wait");
     int32_t old = KeSetEvent(rt_get(L)->m, e, inc);
     return rt_signal_finish(L, old, wait);
 }
@@ -848,7 +857,7 @@ static int l_KeReleaseSemaphore(lua_State *L)
     if (n < 1 || n > INT32_MAX)
         return rt_error(L, "KeReleaseSemaphore: the adjustment must be 1..%d, got %lld", INT32_MAX, (long long)n);
     NTSTATUS st;
-    bool wait = lua_toboolean(L, 4);
+    bool wait = rt_check_flag(L, 4, "KeReleaseSemaphore", "wait");
     int32_t old = KeReleaseSemaphore(rt_get(L)->m, s, inc, (int32_t)n, &st);
     if (st != STATUS_SUCCESS)
         return rt_error(L, "KeReleaseSemaphore(%s, n=%lld): count would exceed the limit %d "
@@ -866,7 +875,7 @@ static int rt_release_mutant(lua_State *L, const char *fn, int kind)
     /* NT's KeReleaseMutex has no increment: it is KeReleaseMutant(m,
      * MUTANT_INCREMENT, FALSE, Wait); an omitted one is that too (K4) */
     int inc = (int)luaL_optinteger(L, 2, KE_MUTANT_INCREMENT);
-    bool wait = lua_toboolean(L, 3);
+    bool wait = rt_check_flag(L, 3, fn, "wait");
     NTSTATUS st;
     int32_t old = KeReleaseMutant(rt_get(L)->m, mu, inc, false, &st);
     if (st != STATUS_SUCCESS)
