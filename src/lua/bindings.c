@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trace/store.h"      /* trace_parse_time: the command line's time syntax */
+
 static struct KAPC *rt_apc_of(lua_State *L, int idx);
 
 /* ---- small helpers --------------------------------------------------------- */
@@ -1501,6 +1503,14 @@ static int l_param(lua_State *L)
             lua_pushinteger(L, (lua_Integer)i * scale);
             return 1;
         }
+    }
+    /* a fractional time with a unit ("1.5ms", "2.5e3us"), as every time
+     * option of the command line takes it: integer ns */
+    int64_t ns;
+    size_t n = strlen(v);
+    if (n >= 2 && v[n - 1] == 's' && trace_parse_time(v, &ns)) {
+        lua_pushinteger(L, (lua_Integer)ns);
+        return 1;
     }
     double d = g_ascii_strtod(v, &end);
     if (*v && *end == 0) {
