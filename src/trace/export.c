@@ -455,14 +455,7 @@ export_chrome(const char *db, const char *out, GError **err)
         }
     }
     if (tmp) {
-        if (code == 0 && g_rename(tmp, target) != 0) {
-            int e = errno;
-
-            g_set_error(err, PLOT_ERROR, PLOT_ERR_WRITE, "cannot write %s: %s", out, g_strerror(e));
-            code = PLOT_ERR_WRITE;
-        }
-        if (code != 0)
-            g_unlink(tmp);
+        code = plot_output_commit(tmp, target, out, code, err);
         g_free(tmp);
     }
     g_free(target);

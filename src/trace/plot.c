@@ -2890,6 +2890,20 @@ plot_output_target(const char *out, bool *in_place)
 }
 
 int
+plot_output_commit(const char *tmp, const char *target, const char *out, int code, GError **err)
+{
+    if (code == 0 && g_rename(tmp, target) != 0) {
+        int e = errno;
+
+        g_set_error(err, PLOT_ERROR, PLOT_ERR_WRITE, "cannot write %s: %s", out, g_strerror(e));
+        code = PLOT_ERR_WRITE;
+    }
+    if (code != 0)
+        g_unlink(tmp);
+    return code;
+}
+
+int
 plot_trace(const char *db, const char *out, const PlotOptions *opt_in, GError **err)
 {
     PlotOptions defaults;
@@ -2966,14 +2980,7 @@ plot_trace(const char *db, const char *out, const PlotOptions *opt_in, GError **
         } else {
             out_tmp = g_strdup_printf("%s.tmp-%d", target, (int)getpid());
             code = run_gnuplot(opt->gnuplot, dir, out_tmp, svg, err);
-            if (code == 0 && g_rename(out_tmp, target) != 0) {
-                int en = errno;
-
-                g_set_error(err, PLOT_ERROR, PLOT_ERR_WRITE, "cannot write %s: %s", out, g_strerror(en));
-                code = PLOT_ERR_WRITE;
-            }
-            if (code != 0)
-                g_unlink(out_tmp);
+            code = plot_output_commit(out_tmp, target, out, code, err);
         }
         g_free(target);
     }

@@ -204,6 +204,11 @@ int plot_trace(const char *db, const char *out, const PlotOptions *opt, GError *
  * Returns a new string. Any caller. */
 char *plot_output_target(const char *out, bool *in_place);
 
+/* The end of writing tmp for target: renamed into place when code is 0
+ * (a failure sets *err: "cannot write OUT", PLOT_ERR_WRITE), removed
+ * otherwise. Returns the status. Any caller. */
+int plot_output_commit(const char *tmp, const char *target, const char *out, int code, GError **err);
+
 /* Parse a time for --from/--to: a non-negative number with an optional
  * unit, "ns", "us" (or "µs"), "ms" or "s" ("500us", "3ms", "1.5s"); a bare
  * number is in nanoseconds. Returns false and sets *err (PLOT_ERR_USAGE) if
