@@ -377,6 +377,7 @@ static void ki_push_routine(KMACHINE *m, KTHREAD *t, KAPC_CALL *call, KROUTINE_K
 typedef struct KDELIVER {
     KAPC_CALL call;
     KPROCESS *process_at_entry;     /* D8 */
+    bool special_bit_before;        /* win10: SpecialApcInProgress when this SK's KR began */
 } KDELIVER;
 
 enum { DA_ENTER = 0, DA_LOOP, DA_AFTER_SK, DA_AFTER_NK_KR, DA_AFTER_NK_NR, DA_USER, DA_AFTER_U_KR, DA_END };
@@ -445,8 +446,11 @@ KSTEP ki_run_deliver_apc(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
             ki_call_begin(m, apc, &d->call);
             f->pc = DA_AFTER_SK;
             if (win10) {
+                /* [DIFF] row 2; a KiDeliverApc nested in another SK's KR
+                 * (its KR lowered IRQL) finds the bit set and leaves it so */
+                d->special_bit_before = t->special_apc_in_progress;
                 ke_trace_field(m, t, FLD_SPECIAL_APC_IN_PROGRESS, t->special_apc_in_progress, 1);
-                t->special_apc_in_progress = true;      /* [DIFF] row 2 */
+                t->special_apc_in_progress = true;
             }
         } else {
             if (ki_any_in_progress(m, t) || t->kernel_apc_disable != 0) {
@@ -467,7 +471,9 @@ KSTEP ki_run_deliver_apc(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         return STEP_CONTINUE;
     }
     case DA_AFTER_SK:
-        if (t->special_apc_in_progress) {
+        /* back to what it was when this KR began: a nested SK must not clear
+         * the bit of the SK whose KR is still running ([DIFF] row 2) */
+        if (t->special_apc_in_progress && !d->special_bit_before) {
             ke_trace_field(m, t, FLD_SPECIAL_APC_IN_PROGRESS, 1, 0);
             t->special_apc_in_progress = false;
         }
