@@ -179,8 +179,11 @@ bool ki_insert_queue_apc(KMACHINE *m, KAPC *apc, int increment)
             g_queue_push_tail_link(list, &apc->link);
         pos = QposAfterSpecials;
     } else if (mode == UserMode && apc->special_user) {
-        /* SU2 [UNCERTAIN]: special user APCs ahead of regular ones. */
+        /* SU2 [UNCERTAIN]: special user APCs ahead of regular ones - but
+         * behind an exit APC at the head (T3, T4: it runs first) */
         GList *l = list->head;
+        if (l && ((KAPC *)l->data)->internal == ApcExit)
+            l = l->next;
         while (l && ((KAPC *)l->data)->special_user)
             l = l->next;
         if (l)
@@ -366,6 +369,12 @@ static void ki_call_end(KMACHINE *m, KAPC_CALL *call)
     call->id = 0;
 }
 
+bool ki_exit_apc_first(const KTHREAD *t)
+{
+    const GQueue *ul = &t->apc_state.list[UserMode];
+    return t->apc_state.user_apc_pending && ul->head && ((KAPC *)ul->head->data)->internal == ApcExit;
+}
+
 /* Push the frame that runs routine rk of the call. */
 static void ki_push_routine(KMACHINE *m, KTHREAD *t, KAPC_CALL *call, KROUTINE_KIND rk)
 {
@@ -520,14 +529,22 @@ KSTEP ki_run_deliver_apc(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         GQueue *ul = &t->apc_state.list[UserMode];
         KAPC *apc = NULL;
         bool regular_pending = t->apc_state.user_apc_pending;
-        if (t->user_dispatch) {
+        /* T4/T7: the exit APC, re-queued at the head with UAP set (T3), goes
+         * first even on win10: nothing runs in user mode after it */
+        bool exit_first = mode == UserMode && ki_exit_apc_first(t);
+        if (t->user_dispatch && !exit_first) {
             f->pc = DA_END;         /* one user routine per exit is prepared already (D5) */
             return STEP_CONTINUE;
         }
-        /* T4/T7: the exit APC, re-queued at the head with UAP set (T3), goes
-         * first even on win10: nothing runs in user mode after it */
-        bool exit_first = mode == UserMode && !g_queue_is_empty(ul) && t->apc_state.user_apc_pending &&
-                          ((KAPC *)ul->head->data)->internal == ApcExit;
+        if (t->user_dispatch) {
+            /* D5 loops while UAP: the exit APC the prepared routine's KR let
+             * in (T3) is delivered now, and its KR never returns (T4): the
+             * prepared routine never reaches user mode */
+            if (t->user_dispatch->id && m->runner.unref)
+                m->runner.unref(m->runner.ctx, t->user_dispatch->id);
+            g_free(t->user_dispatch);
+            t->user_dispatch = NULL;
+        }
         if (mode == UserMode && t->special_user_apc_pending && !exit_first) {
             /* SU2: the first special user APC anywhere in the list, UAP or not */
             for (GList *l = ul->head; l && !apc; l = l->next)

@@ -637,6 +637,11 @@ bool KeAlertThread(KMACHINE *m, KTHREAD *t, KPROCESSOR_MODE mode);
 bool KeTestAlertThread(KMACHINE *m, KPROCESSOR_MODE mode);
 void ki_apc_state_init(KAPC_STATE *s, KPROCESS *p);
 bool ki_kernel_list_empty(const KAPC_STATE *s);
+/* T3/T4: the exit APC, re-queued for its user phase, heads the user list
+ * with UserApcPending set: the next return to user mode must deliver it
+ * first, whatever else is prepared or queued (a special user APC, a user
+ * routine already handed to KiUserApcDispatcher). Any caller. */
+bool ki_exit_apc_first(const KTHREAD *t);
 void ki_check_for_kernel_apc_delivery(KMACHINE *m, KTHREAD *t);  /* R6 */
 void KeEnterCriticalRegion(KMACHINE *m);
 void KeLeaveCriticalRegion(KMACHINE *m);

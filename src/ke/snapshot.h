@@ -75,6 +75,7 @@ typedef struct KSNAP_APC {
     int32_t increment;              /* priority increment of the insertion */
     int64_t insert_seq;             /* the APC_INSERT row */
     int64_t insert_t;               /* its time, ns */
+    bool at_head;                   /* inserted at the head (the exit APC's user phase, T3) */
 } KSNAP_APC;
 
 /* A KAPC_STATE. */

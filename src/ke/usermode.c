@@ -56,8 +56,11 @@ KSTEP ki_run_user_exit(KMACHINE *m, KPRCB *c, KTHREAD *t, KFRAME *f)
         /* fall through */
     case UE_LOOP:
         /* D5: once a user routine is prepared the thread goes to user mode
-         * to run it; the rest waits for the NtContinue that ends it. */
-        if (!t->user_dispatch && (t->apc_state.user_apc_pending || t->special_user_apc_pending)) {
+         * to run it; the rest waits for the NtContinue that ends it - except
+         * an exit APC that came meanwhile (T3, T4): D5 loops while UAP, and
+         * its KR ends the thread before user mode */
+        if ((!t->user_dispatch && (t->apc_state.user_apc_pending || t->special_user_apc_pending)) ||
+            ki_exit_apc_first(t)) {
             /* D10: a return to user mode with UAP set must have user APCs
              * queued; the kernel keeps it so, but a scenario can break it
              * (KeFlushQueueApc on a live thread, C25): NT would spin here. */

@@ -856,9 +856,12 @@ rs_apc_insert(ReplayState *st, const KTRACE_RECORD *rec)
     switch (rec->c) {
     case QposHead:
         at = 0;
+        e.at_head = true;
         break;
     case QposAfterSpecials:
-        for (at = 0; at < list->len && g_array_index(list, KSNAP_APC, at).special; at++)
+        /* after the specials - and behind an exit APC at the head (T3, T4) */
+        at = list->len && g_array_index(list, KSNAP_APC, 0).at_head && rec->b == UserMode ? 1 : 0;
+        for (; at < list->len && g_array_index(list, KSNAP_APC, at).special; at++)
             ;
         break;
     default:
@@ -1359,6 +1362,7 @@ cv_apc(Codec *c, KSNAP_APC *e)
     cv_i32(c, &e->increment);
     cv_i64(c, &e->insert_seq);
     cv_i64(c, &e->insert_t);
+    cv_bool(c, &e->at_head);
 }
 
 static void

@@ -42,7 +42,7 @@ struct sqlite3;
 /* Version of the saved-state byte format. A checkpoint of another format is
  * ignored (the state is then rebuilt from an older checkpoint or from the
  * first row); bump it whenever replay_state_save changes. */
-#define REPLAY_CHECKPOINT_FORMAT 2
+#define REPLAY_CHECKPOINT_FORMAT 3
 /* Fewest rows between two checkpoints. */
 #define REPLAY_CHECKPOINT_MIN_ROWS 32768
 /* At least one row per this many bytes of saved state between checkpoints
