@@ -39,6 +39,12 @@ ifeq ($(V),1)
 else
   Q := @
 endif
+# "  CC file" progress lines, except under make -s (quickstart.sh)
+ifneq ($(findstring s,$(firstword -$(MAKEFLAGS))),)
+  SAY := @true
+else
+  SAY := @echo
+endif
 
 LIB_SRC  := $(sort $(wildcard src/sim/*.c src/ke/*.c src/trace/*.c src/lua/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -55,20 +61,20 @@ APCSIM := $(BUILD)/apcsim
 all: $(APCSIM)
 
 help:
-	@sed -n '1,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,11p' Makefile | sed 's/^# \{0,1\}//'
 
 $(APCSIM): $(LIB_OBJ) $(MAIN_OBJ)
-	@echo "  LD      $@"
+	$(SAY) "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	@echo "  CC      $<"
+	$(SAY) "  CC      $<"
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(UNIT_SUPPORT_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	@echo "  LD      $@"
+	$(SAY) "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 unit-test: $(UNIT_BIN)
@@ -81,7 +87,8 @@ determinism-test: $(APCSIM)
 	$(Q)tests/determinism.sh $(APCSIM)
 
 # The whole suite: what README and .ci/run call. Without SAN it also runs
-# the suite again under AddressSanitizer and UBSan (in build-san/).
+# the unit tests, the scenario tests, the hostile inputs and the trace-reader
+# fuzz again under AddressSanitizer and UBSan (in build-san/).
 test: $(APCSIM) $(UNIT_BIN)
 ifeq ($(SAN),)
 	$(Q)tests/run_all.sh $(BUILD) with-sanitizers

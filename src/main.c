@@ -102,7 +102,7 @@ static void usage(FILE *out)
             "  version                print the version\n"
             "  plot FILE.db -o OUT    timeline chart (PNG or SVG) drawn with gnuplot\n"
             "  export FILE.db -o OUT  Chrome trace-event JSON for Perfetto / chrome://tracing\n\n"
-            "apcsim COMMAND --help shows the options of a command. The trace readers (dump, replay,\n"
+            "apcsim COMMAND --help shows the options of a command. The trace readers (dump, replay, diff,\n"
             "plot, export) refuse the trace of a run that did not complete unless given --partial.\n",
             APCSIM_VERSION);
 }

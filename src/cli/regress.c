@@ -146,10 +146,12 @@ int cmd_regress(int argc, char **argv)
     };
     GOptionContext *ctx = g_option_context_new("[PATH...] - compare scenarios with their golden traces");
     g_option_context_set_summary(ctx,
-        "Re-runs each scenario (files, or directories searched for *.lua; default scenarios/) and\n"
-        "compares its canonical dump with tests/golden/<path>.txt. A divergence shows the first\n"
-        "differing transition with context from both sides and the scenario line that produced it.\n"
-        "Exit status: 0 all match, 1 a divergence or a missing/refused golden, 2 usage.");
+        "Re-runs each scenario (files, or directories searched for *.lua; default scenarios/), with\n"
+        "the options of its first '-- args:' line, and compares its canonical dump with the golden\n"
+        "GOLDEN_DIR/<path without .lua, '/' as '_'>.txt (tests/golden/scenarios_quickstart.txt for\n"
+        "scenarios/quickstart.lua). A divergence shows the first differing transition with context\n"
+        "from both sides and the scenario line that produced it.\n"
+        "Exit status: 0 all match, 1 a divergence or a missing/refused golden, 2 usage, 130 interrupted.");
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
     if (!cli_parse_options(ctx, &argc, &argv, "regress"))

@@ -73,6 +73,15 @@ selftest() {    # $1 name, $2 where the failing action goes (top | thread), $3 e
 selftest top top "A99 "   # an at() one-liner among 3 threads and 4 at() blocks
 selftest nested thread "A9 A99 "
 
+# 2b. the reductions of earlier findings stay fixed: each runs clean under the invariant
+# checker (exit 0, or its "-- expect-exit:" header)
+for f in "$here"/findings/*.lua; do
+  want=$(sed -n 's/^-- expect-exit: *\([0-9]*\).*/\1/p' "$f" | head -1)
+  timeout 60 "$apcsim" run "$f" --check-invariants --no-trace -q >/dev/null 2>"$tmp/finding.err"; rc=$?
+  if [ "$rc" = "${want:-0}" ]; then ok "finding $(basename "$f" .lua): exit $rc"
+  else bad "finding $(basename "$f" .lua): exit $rc, expected ${want:-0}: $(head -1 "$tmp/finding.err")"; fi
+done
+
 # 3. generated scenarios
 FUZZ_JOBS=${FUZZ_JOBS:-2} FUZZ_MAX_MIN=${FUZZ_MAX_MIN:-1} FUZZ_MIN_BUDGET=${FUZZ_MIN_BUDGET:-30} FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-20} \
   "$here/run_fuzz.sh" "$apcsim" 1 "$seeds" | tee "$tmp/run.out"

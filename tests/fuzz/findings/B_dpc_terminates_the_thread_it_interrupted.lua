@@ -1,4 +1,4 @@
--- Fuzz finding B (apcsim bug; seeds 4, 13, 33, ... exit 5; with an attached target exit 4).
+-- Fuzz finding B (FIXED; apcsim bug; seeds 4, 13, 33, ... exit 5; with an attached target exit 4).
 --
 -- An at() callback is a DPC that runs in the context of whatever thread its CPU
 -- was running. When it calls PsTerminateThread on exactly that thread (one CPU,

@@ -1,4 +1,4 @@
--- Fuzz finding C (apcsim bug, win10 profile; seeds 127, 154, 1026, ... exit 3).
+-- Fuzz finding C (FIXED; apcsim bug, win10 profile; seeds 127, 154, 1026, ... exit 3).
 --
 -- A thread queues a special user APC to itself (NtQueueApcThreadEx with
 -- QUEUE_USER_APC_FLAGS_SPECIAL_USER_APC) inside a system call, then calls

@@ -1,4 +1,5 @@
--- Finding D (apcsim robustness bug, found while designing the generator; exit 5).
+-- Finding D (FIXED: now a scenario error, exit 3; apcsim robustness bug, found while designing the generator; exit 5).
+-- expect-exit: 3
 --
 -- A DPC inserts a normal kernel APC for the AttachedApcEnvironment into a
 -- thread that is not attached. SEMANTICS A4 calls this a caller bug (ReactOS

@@ -1,4 +1,4 @@
--- Fuzz finding E (apcsim crash, win10 profile; seeds 4111, 27221: exit 134, SIGABRT).
+-- Fuzz finding E (FIXED; apcsim crash, win10 profile; seeds 4111, 27221: exit 134, SIGABRT).
 --
 -- T is in a system call when another thread terminates it (T2: the exit APC
 -- runs its kernel phase and becomes a user APC at the head of the user list,
