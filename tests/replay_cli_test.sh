@@ -35,7 +35,7 @@ check "--cpu with --thread keeps the thread's !apc section" $?
 "$apcsim" replay "$db" --stats >"$tmp/out" 2>&1
 ! grep -q "replay --index FILE adds them" "$tmp/out"; check "--stats does not suggest --index for a trace too short for checkpoints" $?
 # T3/T4/SU2: replay puts a special user APC behind an exit APC at the head, as the kernel does
-"$apcsim" run tests/scenarios/issue4/T4_T7_special_user_apc_queued_after_the_exit_apc_win10.lua --profile win10 \
+"$apcsim" run tests/scenarios/issue4/T4_T7_exit_apc_and_special_user_apc_win10.lua --profile win10 --param when=after \
   --db "$tmp/ex.db" -q >/dev/null 2>&1
 "$apcsim" replay "$tmp/ex.db" --at 50us --thread T1 >"$tmp/out" 2>&1
 grep "^    KAPC" "$tmp/out" | head -2 | awk '{print $2}' | tr '\n' ' ' | grep -q "^T1.ExitApc SpecialUserApc $"
