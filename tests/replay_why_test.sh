@@ -5,21 +5,24 @@
 # Closing line: "replay-why: N passed, M failed".
 apcsim=${1:?usage: replay_why_test.sh path/to/apcsim}
 . "$(dirname "$0")/check_lib.sh"
-# expect NAME SCENARIO TIME TEXT [RUN-ARGS]: `replay --at TIME` of SCENARIO's trace
-# (run with RUN-ARGS) has a why line with TEXT
-expect() {
-  local name=$1 sc=$2 at=$3 text=$4 args=${5:-} db
-  db="$tmp/$(basename "$2" .lua)${5:+-${5//[^a-z0-9]/}}.db"
+# why_lines SCENARIO TIME [RUN-ARGS]: the why lines of `replay --at TIME` of SCENARIO's
+# trace (run once with RUN-ARGS), into $tmp/out
+why_lines() {
+  local sc=$1 at=$2 args=${3:-} db
+  db="$tmp/$(basename "$sc" .lua)${3:+-${3//[^a-z0-9]/}}.db"
   # shellcheck disable=SC2086
   [ -f "$db" ] || "$apcsim" run "$sc" --db "$db" -q $args >/dev/null 2>&1
   "$apcsim" replay "$db" --at "$at" 2>&1 | grep "why: " >"$tmp/out"
-  grep -qF -- "$text" "$tmp/out"; check "$name" $?
 }
-# expect_not NAME SCENARIO TIME TEXT: no why line of that replay has TEXT
+# expect NAME SCENARIO TIME TEXT [RUN-ARGS]: a why line has TEXT
+expect() {
+  why_lines "$2" "$3" "${5:-}"
+  grep -qF -- "$4" "$tmp/out"; check "$1" $?
+}
+# expect_not NAME SCENARIO TIME TEXT [RUN-ARGS]: no why line has TEXT (and there are some)
 expect_not() {
-  local db="$tmp/$(basename "$2" .lua).db"
-  "$apcsim" replay "$db" --at "$3" 2>&1 | grep "why: " >"$tmp/out"
-  ! grep -qF -- "$4" "$tmp/out"; check "$1" $?
+  why_lines "$2" "$3" "${5:-}"
+  [ -s "$tmp/out" ] && ! grep -qF -- "$4" "$tmp/out"; check "$1" $?
 }
 expect "R4 D3: the normal kernel APC waits for the critical region to end" \
   scenarios/critical_region_defers_normal_apc.lua 200us "critical region (KernelApcDisable -1" 
